@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs outside npm, when the machine lacks it.
+set -euo pipefail
+apt_updated=
+apt_install() {
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+if ! command -v cfn-lint >/dev/null; then
+  pip install --quiet cfn-lint 2>/dev/null || apt_install cfn-lint
+fi
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  apt_install postgresql-15
+fi
+if ! command -v openssl >/dev/null; then
+  apt_install openssl
+fi
+cfn-lint --version

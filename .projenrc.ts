@@ -1,0 +1,143 @@
+import { JsonFile, awscdk, javascript } from 'projen';
+
+// aws-cdk-lib 2.257.0 is the floor: cdk-nag 3 needs it, and it is the newest version whose cloud
+// assembly (schema <= 53) integ-runner 2.197 can still read. Consumers may use anything newer.
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-serverless-patterns',
+  description:
+    'L3 constructs for AWS serverless practices: provisioned-concurrency functions, stream processors, ' +
+    'durable SNS/SQS subscribers, EMR pipelines on Step Functions, and Aurora IAM-auth functions.',
+  keywords: ['cdk', 'awscdk', 'lambda', 'serverless', 'provisioned-concurrency', 'kinesis', 'sqs', 'sns', 'emr', 'aurora'],
+  author: 'cdk-serverless-patterns maintainers',
+  authorAddress: 'maintainers@users.noreply.r-seed-a6772133.example',
+  repositoryUrl: 'https://github.com/cdk-serverless-patterns/cdk-serverless-patterns.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.0.0',
+
+  // No GitHub, no registry publishing from these machines: CI is .ci/run.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+
+  // Handlers (`*.lambda.ts`) are bundled with esbuild at our build time into assets/ and shipped in
+  // the tarball, so consumers need neither esbuild nor Docker at synth time.
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    awsSdkConnectionReuse: false,
+    bundlingOptions: { sourcemap: false },
+  },
+  lambdaAutoDiscover: true,
+  integrationTestAutoDiscover: false,
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@2.197.10',
+    'esbuild@^0.25',
+    'fast-check@^4',
+    'aws-sdk-client-mock@^4',
+    'aws-local-stepfunctions@^3',
+    '@aws-sdk/client-lambda@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/rds-signer@^3',
+    '@aws-lambda-powertools/batch@^2',
+    'pg@^8',
+    '@types/pg@^8',
+    '@types/aws-lambda@^8',
+    'commander@^14',
+    'cli-progress@^3',
+    '@types/cli-progress@^3',
+  ],
+
+  jestOptions: {
+    // Never let CI rewrite a stale snapshot: update them deliberately with `projen test:update`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    junitReporting: true,
+    jestConfig: {
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+      collectCoverage: false,
+    },
+  },
+
+  gitignore: [
+    'cdk.out/',
+    '*.snapshot/asset.*',
+    '.tmp/',
+    '/bench/results/',
+  ],
+  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/bench/', '/.ci/', '/test/'] },
+});
+
+// Type-check everything ts-jest (isolatedModules) and ts-node (transpile-only) would let through.
+// (paths are relative to test/tsconfig.json, the dev tsconfig of a jsii project)
+for (const dir of ['src', 'integ', 'examples', 'bench']) {
+  project.tsconfigDev.addInclude(`../${dir}/**/*.ts`);
+}
+// eslint's project service looks for the nearest tsconfig.json: point those folders at the dev one.
+for (const dir of ['integ', 'examples', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, { obj: { extends: '../test/tsconfig.json' } });
+}
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, test, integ, examples and bench',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+
+// integ tests: snapshots are verified without AWS; a missing or stale snapshot fails.
+const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true', CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' };
+const integ = project.addTask('integ', {
+  description: 'Verify the committed integ snapshots (no AWS needed)',
+  env: integEnv,
+  exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1',
+  receiveArgs: true,
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize integ snapshots (deliberately; never in CI)',
+  env: integEnv,
+  exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1 --update-on-failed --dry-run',
+  receiveArgs: true,
+});
+
+// The test task: bundled handlers first (a fresh clone has none), then every gate.
+project.testTask.reset();
+project.testTask.spawn(project.bundler.bundleTask);
+project.testTask.spawn(typecheck);
+// --json feeds .ci/run's closing `jest: N passed, N failed` line.
+project.testTask.exec('jest --ci --json --outputFile=test-reports/jest.json', { receiveArgs: true });
+project.testTask.spawn(integ);
+project.testTask.spawn(project.eslint!.eslintTask);
+
+// The main job: synthesize the example app of every construct, with cfn-lint and cdk-nag verdicts.
+project.addTask('example', {
+  description: 'Synthesize the example app (every construct) and report cfn-lint and cdk-nag verdicts',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+  steps: [
+    { spawn: project.bundler.bundleTask.name },
+    { exec: 'ts-node --project test/tsconfig.json examples/synth-report.ts' },
+  ],
+});
+
+project.addTask('bench', {
+  description: 'Run the benchmarks in bench/ (prints ratios; not part of the test run)',
+  env: { TS_NODE_TRANSPILE_ONLY: 'true' },
+  exec: 'ts-node --project test/tsconfig.json bench/run.ts',
+  receiveArgs: true,
+});
+
+project.eslint?.addLintPattern('integ');
+project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('bench');
+
+project.synth();

@@ -1,0 +1,47 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { buildExampleApp } from './app';
+import { CFN_LINT_IGNORED, nagFindings } from '../test/support/quality-gates';
+
+/**
+ * The main job: synthesize the example app into examples/cdk.out, then print for each stack the
+ * resources it defines and the cfn-lint and cdk-nag (AwsSolutions + Serverless) verdicts.
+ * Exits non-zero when any stack has a finding.
+ */
+const outdir = path.join(__dirname, 'cdk.out');
+fs.rmSync(outdir, { recursive: true, force: true });
+const { app, stacks } = buildExampleApp(new App({ outdir }));
+const assembly = app.synth();
+
+interface Lint { Rule: { Id: string }; Level: string; Message: string; Filename: string }
+const templates = stacks.map((s) => path.join(outdir, s.templateFile));
+let lint: Lint[] = [];
+try {
+  execFileSync('cfn-lint', ['--format', 'json', '--regions', 'us-east-1', '--ignore-checks', ...Object.keys(CFN_LINT_IGNORED), '--', ...templates], { encoding: 'utf-8' });
+} catch (err: any) {
+  // cfn-lint exits non-zero when it finds anything; its JSON report is still on stdout.
+  if (!err.stdout) throw err;
+  lint = JSON.parse(err.stdout);
+}
+
+let failed = false;
+for (const stack of stacks) {
+  const template = assembly.getStackByName(stack.stackName).template;
+  const resources: Record<string, number> = {};
+  for (const r of Object.values<any>(template.Resources ?? {})) resources[r.Type] = (resources[r.Type] ?? 0) + 1;
+  const nag = nagFindings(stack);
+  const stackLint = lint
+    .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
+    .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
+  failed ||= nag.length > 0 || stackLint.length > 0;
+
+  const total = Object.values(resources).reduce((a, b) => a + b, 0);
+  console.log(`\n== ${stack.stackName}: ${total} resources`);
+  for (const [type, n] of Object.entries(resources).sort()) console.log(`   ${String(n).padStart(3)}  ${type}`);
+  console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
+  console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
+}
+console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,39 @@
+import { Duration, Token } from 'aws-cdk-lib';
+
+/**
+ * Synth-time checks shared by every construct. Each one skips unresolved tokens (a value known
+ * only at deploy time is never rejected) and throws an error that names the prop, the allowed
+ * range and the value that was given.
+ */
+
+/** Throws unless `value` is an integer in [min, max]; `undefined` and tokens pass. */
+export function validateIntegerRange(prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${prop} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+}
+
+/** Throws unless `value` is a number in [min, max]; `undefined` and tokens pass. */
+export function validateNumberRange(prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${prop} must be between ${min} and ${max}, got ${value}`);
+  }
+}
+
+/** Throws unless `value` lies in [min, max] seconds; `undefined` and token durations pass. */
+export function validateDurationRange(prop: string, value: Duration | undefined, min: Duration, max: Duration): void {
+  if (value === undefined || value.isUnresolved()) return;
+  const seconds = value.toSeconds();
+  if (seconds < min.toSeconds() || seconds > max.toSeconds()) {
+    throw new Error(
+      `${prop} must be between ${min.toHumanString()} and ${max.toHumanString()}, got ${value.toHumanString()}`,
+    );
+  }
+}
+
+/** True when every value is known at synth time, so a relation between them can be checked. */
+export function allResolved(...values: Array<number | string | Duration | undefined>): boolean {
+  return values.every((v) => v !== undefined && !(v instanceof Duration ? v.isUnresolved() : Token.isUnresolved(v)));
+}

@@ -1,0 +1,1 @@
+// The jsii API: one line per construct folder.

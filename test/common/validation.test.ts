@@ -1,0 +1,47 @@
+import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import { allResolved, validateDurationRange, validateIntegerRange, validateNumberRange } from '../../src/common/validation';
+
+describe('validateIntegerRange', () => {
+  test('accepts the bounds and undefined', () => {
+    expect(() => validateIntegerRange('factor', 1, 1, 10)).not.toThrow();
+    expect(() => validateIntegerRange('factor', 10, 1, 10)).not.toThrow();
+    expect(() => validateIntegerRange('factor', undefined, 1, 10)).not.toThrow();
+  });
+  test('names the prop, the range and the value', () => {
+    expect(() => validateIntegerRange('factor', 11, 1, 10)).toThrow('factor must be an integer between 1 and 10, got 11');
+    expect(() => validateIntegerRange('factor', 0, 1, 10)).toThrow(/between 1 and 10, got 0/);
+    expect(() => validateIntegerRange('factor', 2.5, 1, 10)).toThrow(/integer between 1 and 10, got 2.5/);
+  });
+  test('never rejects a token', () => {
+    expect(() => validateIntegerRange('factor', Token.asNumber(Lazy.number({ produce: () => 99 })), 1, 10)).not.toThrow();
+  });
+});
+
+describe('validateNumberRange', () => {
+  test('accepts fractions inside the range and rejects outside', () => {
+    expect(() => validateNumberRange('target', 0.7, 0.1, 0.9)).not.toThrow();
+    expect(() => validateNumberRange('target', 0.95, 0.1, 0.9)).toThrow('target must be between 0.1 and 0.9, got 0.95');
+    expect(() => validateNumberRange('target', NaN, 0.1, 0.9)).toThrow(/got NaN/);
+  });
+});
+
+describe('validateDurationRange', () => {
+  test('compares in seconds and prints human durations', () => {
+    expect(() => validateDurationRange('window', Duration.minutes(5), Duration.seconds(0), Duration.seconds(300))).not.toThrow();
+    expect(() => validateDurationRange('window', Duration.seconds(301), Duration.seconds(0), Duration.seconds(300)))
+      .toThrow('window must be between 0 seconds and 5 minutes, got 5 minutes 1 second');
+  });
+  test('never rejects a token duration', () => {
+    const token = Duration.seconds(Token.asNumber(Lazy.number({ produce: () => 9999 })));
+    expect(() => validateDurationRange('window', token, Duration.seconds(0), Duration.seconds(300))).not.toThrow();
+  });
+});
+
+describe('allResolved', () => {
+  test('is false when any value is missing or a token', () => {
+    expect(allResolved(1, 'a', Duration.seconds(1))).toBe(true);
+    expect(allResolved(1, undefined)).toBe(false);
+    expect(allResolved(Token.asNumber(Lazy.number({ produce: () => 1 })))).toBe(false);
+    expect(allResolved(Duration.seconds(Token.asNumber(Lazy.number({ produce: () => 1 }))))).toBe(false);
+  });
+});
