@@ -32,7 +32,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Handlers (`*.lambda.ts`) are bundled with esbuild at our build time into assets/ and shipped in
   // the tarball, so consumers need neither esbuild nor Docker at synth time.
   lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    // cdk-nag (AwsSolutions-L1) asks for the latest Node.js runtime.
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     awsSdkConnectionReuse: false,
     bundlingOptions: { sourcemap: false },
   },
