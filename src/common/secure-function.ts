@@ -50,7 +50,12 @@ export function createSecureFunction(scope: Construct, id: string, props: lambda
   });
 
   if (ownRole) {
-    logGroup.grantWrite(role);
+    // (props.logGroup is only an ILogGroupRef, which has no grantWrite.)
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resourceArns: [logGroup.logGroupRef.logGroupArn],
+    });
     if (activeTracing) {
       (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
       const tracing = new iam.Policy(scope, `${id}TracingPolicy`, {
