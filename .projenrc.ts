@@ -75,7 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: [
     'cdk.out/',
-    '*.snapshot/asset.*',
+    // (a middle slash anchors a pattern at the root, hence **/)
+    '**/*.snapshot/asset.*',
     '.tmp/',
     '/bench/results/',
   ],
