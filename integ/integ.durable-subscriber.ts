@@ -4,8 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { enforceNag } from './support/gates';
 import { DurableSubscriber } from '../src';
+import { enforceNag } from './support/gates';
 
 /**
  * Two DurableSubscribers share one topic (fan-out), both with a customer-managed key on their

@@ -391,7 +391,8 @@ describe('DurableSubscriber overrides', () => {
 
   test('metric methods name the CloudWatch metric, its namespace and dimension', () => {
     const { stack, subscriber } = build();
-    const render = (m: cloudwatch.Metric) => stack.resolve({ ns: m.namespace, name: m.metricName, stat: m.statistic, period: m.period.toSeconds(), dims: m.dimensions });
+    const render = (m: cloudwatch.Metric) =>
+      stack.resolve({ ns: m.namespace, name: m.metricName, stat: m.statistic, period: m.period.toSeconds(), dims: m.dimensions });
     const queueDims = (id: string) => ({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^Sub${id}[0-9A-F]{8}$`)), 'QueueName'] } });
     const topicDims = { TopicName: { 'Fn::GetAtt': [expect.stringMatching(/^SubTopic[0-9A-F]{8}$/), 'TopicName'] } };
     expect(render(subscriber.metricApproximateAgeOfOldestMessage())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', stat: 'Maximum', period: 60, dims: queueDims('Queue') });
