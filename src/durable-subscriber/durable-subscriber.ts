@@ -245,14 +245,14 @@ export class DurableSubscriber extends Construct {
 
     this.subscription = this.subscribe(props);
 
-    // A mapping of our own (not SqsEventSource) so it has a fixed id under this construct, where
-    // its acknowledgement belongs, whatever the consumer's scope.
     if (this.consumer.role) {
       this.queue.grantConsumeMessages(this.consumer);
     } else {
       Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:consumerWithoutRole',
         'The consumer was imported without its role, so it cannot be granted the queue here: its role needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue (and kms:Decrypt on encryptionKey, if any)');
     }
+    // A mapping of our own (not SqsEventSource) so it has a fixed id under this construct, where
+    // its acknowledgement belongs, whatever the consumer's scope.
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.consumer,
       eventSourceArn: this.queue.queueArn,
