@@ -142,4 +142,9 @@ project.eslint?.addLintPattern('integ');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 
+// durable-subscriber: integ tests and README examples are dev-time code that imports devDependencies
+// (@aws-cdk/integ-tests-alpha, @aws-lambda-powertools/batch); only src/ must stick to dependencies.
+project.eslint?.allowDevDeps('integ/**');
+project.eslint?.allowDevDeps('examples/**');
+
 project.synth();
