@@ -138,13 +138,11 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
-project.eslint?.addLintPattern('integ');
-project.eslint?.addLintPattern('examples');
-project.eslint?.addLintPattern('bench');
-
-// durable-subscriber: integ tests and README examples are dev-time code that imports devDependencies
-// (@aws-cdk/integ-tests-alpha, @aws-lambda-powertools/batch); only src/ must stick to dependencies.
-project.eslint?.allowDevDeps('integ/**');
-project.eslint?.allowDevDeps('examples/**');
+// integ tests, examples and benchmarks are dev-time code that imports devDependencies
+// (@aws-cdk/integ-tests-alpha, cdk-nag, Powertools); only src/ must stick to dependencies.
+for (const dir of ['integ', 'examples', 'bench']) {
+  project.eslint?.addLintPattern(dir);
+  project.eslint?.allowDevDeps(`${dir}/**`);
+}
 
 project.synth();
