@@ -19,14 +19,14 @@ export function parseInteger(option: string, raw: string, min: number, max: numb
   return value;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * A duration with a unit (`200ms`, `1.5s`, `2m`), in milliseconds. A bare number is refused: `--max-p99
  * 200` and `--duration 30` would each be read one way by half of the users.
  */
 export function parseDuration(option: string, raw: string, minMs: number, maxMs: number): number {
-  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)\s*$/.exec(raw);
+  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)\s*$/.exec(raw);
   const value = match ? Number(match[1]) * DURATION_UNITS[match[2]] : NaN;
   if (!match) {
     throw new UsageError(`${option} must be a duration with a unit such as 200ms, 1.5s or 2m, got ${JSON.stringify(raw)}`);
@@ -93,6 +93,9 @@ export function parsePayload(source: string, text: string): string {
 }
 
 export function formatMs(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) {
+    return `${ms / 3_600_000}h`;
+  }
   if (ms >= 60_000 && ms % 60_000 === 0) {
     return `${ms / 60_000}m`;
   }
