@@ -69,7 +69,8 @@ export function renderTable(report: ProbeReport, checks: readonly ThresholdCheck
   }
   if (checks.length > 0) {
     lines.push('', 'Thresholds:');
-    lines.push(...checks.map((c) => `  ${c.passed ? 'PASS' : 'FAIL'}  ${c.qualifier}  ${c.option}: ${c.detail}`));
+    const width = Math.max(...checks.map((c) => c.qualifier.length));
+    lines.push(...checks.map((c) => `  ${c.passed ? 'PASS' : 'FAIL'}  ${c.qualifier.padEnd(width)}  ${c.option}: ${c.detail}`));
     const broken = checks.filter((c) => !c.passed).length;
     lines.push('', broken === 0 ? 'All thresholds met.' : `${broken} of ${checks.length} thresholds broken.`);
   }
@@ -78,5 +79,8 @@ export function renderTable(report: ProbeReport, checks: readonly ThresholdCheck
 
 /** The machine-readable report (`--json`), for CI. */
 export function renderJson(report: ProbeReport, checks: readonly ThresholdCheck[]): string {
-  return `${JSON.stringify({ ...report, thresholds: checks, passed: checks.every((c) => c.passed) }, null, 2)}\n`;
+  // Milliseconds to the microsecond: the clock's own resolution, without 15 digits of float noise.
+  const round = (_key: string, value: unknown) =>
+    (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value);
+  return `${JSON.stringify({ ...report, thresholds: checks, passed: checks.every((c) => c.passed) }, round, 2)}\n`;
 }

@@ -80,7 +80,9 @@ test('the provisioned alias has no cold starts, the plain version one per concur
   const report = JSON.parse(stdout);
   const [live, seven] = report.qualifiers;
   expect(live).toMatchObject({
-    requests: 40, succeeded: 40, coldStarts: 0,
+    requests: 40,
+    succeeded: 40,
+    coldStarts: 0,
     provisionedConcurrency: { status: 'READY', requested: 4, allocated: 4, available: 4 },
   });
   expect(seven).toMatchObject({ requests: 40, succeeded: 40, coldStarts: 4, provisionedConcurrency: { status: 'none' } });
