@@ -5,7 +5,7 @@
  * the exit statuses and Ctrl-C on a real process.
  */
 import { execFileSync, spawn } from 'child_process';
-import { existsSync, readdirSync, statSync } from 'fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { FakeLambda, startFakeLambda } from './support/fake-lambda';
 
@@ -65,6 +65,7 @@ beforeAll(async () => {
     capped: { durationMs: 40, initMs: 0, maxConcurrency: 2 },
     slow: { durationMs: 200, initMs: 0 },
     quiet: { durationMs: 5, initMs: 0, noLogTail: true },
+    stuck: { durationMs: 60_000, initMs: 0 },
   });
 });
 
@@ -168,16 +169,24 @@ test('a bad number is refused before anything is sent', async () => {
   expect(lambda.requests.length).toBe(before);
 });
 
-test('Ctrl-C (SIGINT) prints the partial report and exits 130', async () => {
-  const result = await run(['probe', 'orders', '-q', 'slow', '-c', '2', '-n', '1000', '--endpoint-url', lambda.endpoint, '--json'], (child) => {
-    const poll = setInterval(() => {
-      if (invokes('slow').filter((r) => r.invocationType === 'RequestResponse').length >= 4) {
-        clearInterval(poll);
-        child.kill('SIGINT');
+/** Sends SIGINT (`times` times, 100 ms apart) once the server has received `after` more invocations of `qualifier`. */
+const interruptAfter = (qualifier: string, after: number, times = 1) => (child: ReturnType<typeof spawn>) => {
+  const count = () => invokes(qualifier).filter((r) => r.invocationType === 'RequestResponse').length;
+  const target = count() + after;
+  const poll = setInterval(() => {
+    if (count() >= target) {
+      clearInterval(poll);
+      for (let i = 0; i < times; i++) {
+        setTimeout(() => child.kill('SIGINT'), i * 100);
       }
-    }, 20);
-    child.on('close', () => clearInterval(poll));
-  });
+    }
+  }, 20);
+  child.on('close', () => clearInterval(poll));
+};
+
+test('Ctrl-C (SIGINT) prints the partial report and exits 130', async () => {
+  const result = await run(['probe', 'orders', '-q', 'slow', '-c', '2', '-n', '1000', '--endpoint-url', lambda.endpoint, '--json'],
+    interruptAfter('slow', 4));
   expect(result.signal).toBeNull();
   expect(result.status).toBe(130);
   const report = JSON.parse(result.stdout);
@@ -188,4 +197,30 @@ test('Ctrl-C (SIGINT) prints the partial report and exits 130', async () => {
   // the requests in flight at Ctrl-C (200 ms each) finished within the grace period
   expect(slow.aborted).toBe(0);
   expect(slow.succeeded).toBe(slow.requests);
+});
+
+test('after Ctrl-C, requests still in flight past the grace period are abandoned', async () => {
+  const started = Date.now();
+  const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
+    interruptAfter('stuck', 2));
+  expect(result.status).toBe(130);
+  const [stuck] = JSON.parse(result.stdout).qualifiers;
+  expect(stuck).toMatchObject({ requests: 0, aborted: 2 });
+  // the 2 s grace, not the function's 60 s
+  expect(Date.now() - started).toBeLessThan(20_000);
+});
+
+test('a second Ctrl-C exits at once, without a report', async () => {
+  const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
+    interruptAfter('stuck', 2, 2));
+  expect(result.status).toBe(130);
+  expect(result.stdout).toBe('');
+});
+
+test('the bundle holds the command and its SDK, and nothing of the construct library', () => {
+  const bundle = readFileSync(BIN, 'utf8');
+  expect(bundle.startsWith('#!/usr/bin/env node\n')).toBe(true);
+  expect(bundle).toContain('node_modules/@aws-sdk/client-lambda/');
+  expect(bundle).not.toMatch(/node_modules\/(aws-cdk-lib|constructs)\//);
+  expect(bundle).not.toMatch(/src\/(common|index)/);
 });

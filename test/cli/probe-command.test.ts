@@ -428,6 +428,15 @@ describe('output', () => {
     const disabled = await probe([...BASE, '-q', 'live', '--no-progress'], { tty: true });
     expect(disabled.stderr).toBe('');
   });
+
+  test('in duration mode the progress bar counts seconds', async () => {
+    script({ live: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return ok();
+    } });
+    const { stderr } = await probe(['orders', '--region', 'us-east-1', '-q', 'live', '-c', '1', '-d', '2s'], { tty: true });
+    expect(stderr).toMatch(/probing \[.*\] [0-2]\/2 s \| \d+ done, 0 failed, 0 cold starts/);
+  });
 });
 
 describe('Ctrl-C', () => {

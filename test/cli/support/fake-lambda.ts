@@ -115,7 +115,8 @@ export async function startFakeLambda(functionName: string, qualifiers: Record<s
     state.busy++;
     maxInFlight.set(qualifier, Math.max(maxInFlight.get(qualifier) ?? 0, state.busy));
     const elapsed = state.spec.durationMs + (cold ? state.spec.initMs : 0);
-    await new Promise((resolve) => setTimeout(resolve, elapsed));
+    // unref: a request still held when the server closes must not keep the test process alive
+    await new Promise((resolve) => setTimeout(resolve, elapsed).unref());
     state.busy--;
     state.idle++;
 
