@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { Agent as HttpAgent } from 'http';
 import { Agent as HttpsAgent } from 'https';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { SetupError, checkInvokable, createInvoker } from './invoker';
 import {
   UsageError, parseDuration, parseFunctionRef, parseInteger, parsePayload, parseQualifier, parseRate,
@@ -73,6 +73,9 @@ export interface ProbeConfig {
 }
 
 const DEFAULT_REQUESTS = 100;
+// A probe, not a load test: every result is kept in memory for the percentiles (under 1 KB each), so
+// --requests is capped, and so is a --duration run.
+const MAX_REQUESTS = 100_000;
 const HOUR_MS = 3_600_000;
 const MAX_LATENCY_MS = 900_000; // Lambda's 15-minute timeout
 
@@ -115,7 +118,7 @@ export function resolveConfig(functionArg: string, raw: RawOptions): ProbeConfig
       : optional(raw.payload, (v) => parsePayload('--payload', v)),
     concurrency: parseInteger('--concurrency', raw.concurrency, 1, 1000),
     requests: durationMs === undefined
-      ? parseInteger('--requests', raw.requests ?? String(DEFAULT_REQUESTS), 1, 1_000_000)
+      ? parseInteger('--requests', raw.requests ?? String(DEFAULT_REQUESTS), 1, MAX_REQUESTS)
       : undefined,
     durationMs,
     region: raw.region ?? ref.region,
@@ -182,7 +185,7 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
       })
       : undefined;
     const runner = new ProbeRunner(
-      { qualifiers: config.qualifiers, concurrency: config.concurrency, requests: config.requests, durationMs: config.durationMs },
+      { qualifiers: config.qualifiers, concurrency: config.concurrency, requests: config.requests ?? MAX_REQUESTS, durationMs: config.durationMs },
       createInvoker(client, config.functionName, config.payload),
       (result) => progress?.onResult(result));
     const onInterrupt = () => runner.stop(IN_FLIGHT_GRACE_MS);
@@ -235,19 +238,19 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
     .option('-p, --payload <json>', 'event to send, as inline JSON')
     .option('--payload-file <path>', 'event to send, read from a JSON file')
     .option('-c, --concurrency <n>', 'requests in flight at once, per qualifier (1-1000)', '10')
-    .option('-n, --requests <n>', `requests per qualifier (1-1000000; default: ${DEFAULT_REQUESTS})`)
-    .option('-d, --duration <duration>', 'send requests for this long instead of a fixed number (e.g. 30s, 5m; at most 1h)')
+    .option('-n, --requests <n>', `requests per qualifier (1-${MAX_REQUESTS}; default: ${DEFAULT_REQUESTS})`)
+    .option('-d, --duration <duration>', `send requests for this long instead of a fixed number (e.g. 30s, 5m; at most 1h and ${MAX_REQUESTS} requests)`)
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, then your profile)')
     .option('--profile <profile>', 'shared-config profile for credentials and region (default: AWS_PROFILE, then default)')
     .option('--endpoint-url <url>', 'send requests to this Lambda-compatible endpoint instead of AWS')
     .option('--json', 'print the report as JSON (for CI)')
     .option('--no-progress', 'do not show the progress bar (it only shows on a terminal anyway)')
-    .addOption(new Option('--max-cold-starts <n>', 'fail when a qualifier has more cold starts than this'))
-    .addOption(new Option('--max-throttles <n>', 'fail when a qualifier has more throttled requests than this'))
-    .addOption(new Option('--max-error-rate <rate>', 'fail above this share of failed requests (0.01 or 1%)'))
-    .addOption(new Option('--max-p50 <duration>', 'fail when the p50 latency is above this (e.g. 100ms)'))
-    .addOption(new Option('--max-p90 <duration>', 'fail when the p90 latency is above this'))
-    .addOption(new Option('--max-p99 <duration>', 'fail when the p99 latency is above this (e.g. 200ms, 1.5s)'))
+    .option('--max-cold-starts <n>', 'fail when a qualifier has more cold starts than this')
+    .option('--max-throttles <n>', 'fail when a qualifier has more throttled requests than this')
+    .option('--max-error-rate <rate>', 'fail above this share of failed requests (0.01 or 1%)')
+    .option('--max-p50 <duration>', 'fail when the p50 latency is above this (e.g. 100ms)')
+    .option('--max-p90 <duration>', 'fail when the p90 latency is above this')
+    .option('--max-p99 <duration>', 'fail when the p99 latency is above this (e.g. 200ms, 1.5s)')
     .action(async (functionArg: string, raw: RawOptions) => {
       status = await runProbe(resolveConfig(functionArg, raw), streams);
     });

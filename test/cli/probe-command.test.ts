@@ -326,7 +326,7 @@ describe('thresholds decide the exit status', () => {
 describe('bad input gets a clear message, a usage hint and exit status 2, before any request', () => {
   test.each([
     [['orders', '--concurrency', 'ten'], /--concurrency must be an integer between 1 and 1000, got "ten"/],
-    [['orders', '--requests', '0'], /--requests must be an integer between 1 and 1000000, got "0"/],
+    [['orders', '--requests', '0'], /--requests must be an integer between 1 and 100000, got "0"/],
     [['orders', '--qualifier', 'a:b'], /--qualifier must be a version number, \$LATEST or an alias name/],
     [['orders', '--max-p99', '200'], /--max-p99 must be a duration with a unit such as 200ms/],
     [['orders', '--max-error-rate', '3'], /--max-error-rate must be a fraction between 0 and 1/],
@@ -430,10 +430,12 @@ describe('output', () => {
   });
 
   test('in duration mode the progress bar counts seconds', async () => {
-    script({ live: async () => {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      return ok();
-    } });
+    script({
+      live: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return ok();
+      },
+    });
     const { stderr } = await probe(['orders', '--region', 'us-east-1', '-q', 'live', '-c', '1', '-d', '2s'], { tty: true });
     expect(stderr).toMatch(/probing \[.*\] [0-2]\/2 s \| \d+ done, 0 failed, 0 cold starts/);
   });

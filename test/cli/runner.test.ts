@@ -45,7 +45,7 @@ describe('ProbeRunner', () => {
 
   test('in duration mode, keeps sending until the time is up', async () => {
     const { invoke, maxInFlight } = tracked(10);
-    const outcome = await new ProbeRunner({ qualifiers: ['live'], concurrency: 2, durationMs: 200 }, invoke).run();
+    const outcome = await new ProbeRunner({ qualifiers: ['live'], concurrency: 2, requests: 100_000, durationMs: 200 }, invoke).run();
     // about 2 workers x 200 ms / 10 ms = 40 requests; a loaded machine makes fewer, never more
     expect(outcome.results.length).toBeGreaterThan(4);
     expect(outcome.results.length).toBeLessThanOrEqual(42);
@@ -77,10 +77,10 @@ describe('ProbeRunner', () => {
     expect(outcome.elapsedMs).toBeLessThan(10_000);
   });
 
-  test('needs exactly one of requests and durationMs', () => {
+  test('in duration mode, still stops at the request cap', async () => {
     const { invoke } = tracked(1);
-    expect(() => new ProbeRunner({ qualifiers: ['a'], concurrency: 1 }, invoke)).toThrow(/exactly one of requests and durationMs/);
-    expect(() => new ProbeRunner({ qualifiers: ['a'], concurrency: 1, requests: 1, durationMs: 1 }, invoke))
-      .toThrow(/exactly one of requests and durationMs/);
+    const outcome = await new ProbeRunner({ qualifiers: ['live'], concurrency: 2, requests: 7, durationMs: 60_000 }, invoke).run();
+    expect(outcome.results).toHaveLength(7);
+    expect(outcome.elapsedMs).toBeLessThan(30_000);
   });
 });
