@@ -70,6 +70,24 @@ function script(handlers: Record<string, Handler>) {
 const invocations = () => lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input)
   .filter((i) => i.InvocationType === 'RequestResponse');
 
+/** Runs `fn` with these environment variables set (undefined: unset), then restores them. */
+async function withEnv<T>(changes: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(changes).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => Object.entries(values).forEach(([k, v]) => {
+    if (v === undefined) {
+      delete process.env[k];
+    } else {
+      process.env[k] = v;
+    }
+  });
+  apply(changes);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
 /** An error as the SDK raises it for a code it has no class for (Lambda's AccessDeniedException). */
 const accessDenied = (message: string) => Object.assign(new Error(message), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
 
@@ -177,17 +195,10 @@ describe('a side-by-side run', () => {
   test('takes the region from the --profile in the shared config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'probe-'));
     writeFileSync(join(dir, 'config'), '[profile probe-test]\nregion = ap-southeast-2\n');
-    const saved = { ...process.env };
-    process.env.AWS_CONFIG_FILE = join(dir, 'config');
-    delete process.env.AWS_REGION;
-    delete process.env.AWS_DEFAULT_REGION;
-    try {
-      script({ live: () => ok() });
-      const { report } = await probeJson(['orders', '-q', 'live', '-n', '2', '--profile', 'probe-test']);
-      expect(report.region).toBe('ap-southeast-2');
-    } finally {
-      process.env = saved;
-    }
+    script({ live: () => ok() });
+    const { report } = await withEnv({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined },
+      () => probeJson(['orders', '-q', 'live', '-n', '2', '--profile', 'probe-test']));
+    expect(report.region).toBe('ap-southeast-2');
   });
 });
 
@@ -365,18 +376,11 @@ describe('bad input gets a clear message, a usage hint and exit status 2, before
   });
 
   test('no region anywhere', async () => {
-    const saved = { ...process.env };
-    process.env.AWS_CONFIG_FILE = '/nonexistent/config';
-    delete process.env.AWS_REGION;
-    delete process.env.AWS_DEFAULT_REGION;
-    delete process.env.AWS_PROFILE;
-    try {
-      const { status, stderr } = await probe(['orders']);
-      expect(status).toBe(2);
-      expect(stderr).toMatch(/no AWS region: pass --region, set AWS_REGION, or set a region in your profile/);
-    } finally {
-      process.env = saved;
-    }
+    const { status, stderr } = await withEnv(
+      { AWS_CONFIG_FILE: '/nonexistent/config', AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined },
+      () => probe(['orders']));
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/no AWS region: pass --region, set AWS_REGION, or set a region in your profile/);
   });
 
   test('--help lists the options and exits 0', async () => {
