@@ -145,4 +145,17 @@ for (const dir of ['integ', 'examples', 'bench']) {
   project.eslint?.allowDevDeps(`${dir}/**`);
 }
 
+// The latency probe command (src/cli, issue 7) is bundled with everything it uses (AWS SDK, commander,
+// cli-progress) into one file at our build time: `npx cdk-serverless-patterns probe` then works from the
+// tarball while the construct library keeps no runtime dependency. lib/cli (jsii's copy) is not shipped.
+const cliBundle = project.addTask('bundle:cli', {
+  description: 'Bundle the latency probe command into assets/cli/probe.js',
+  exec: 'esbuild --bundle src/cli/main.ts --platform=node --target=node20 --outfile=assets/cli/probe.js --log-level=warning',
+});
+project.bundler.bundleTask.spawn(cliBundle);
+project.addBins({ 'cdk-serverless-patterns': 'assets/cli/probe.js' });
+project.npmignore?.exclude('/lib/cli/');
+// ...so its imports are build-time (dev) dependencies by design.
+project.eslint?.allowDevDeps('src/cli/**');
+
 project.synth();
