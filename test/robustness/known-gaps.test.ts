@@ -1,0 +1,35 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DurableSubscriber } from '../../src';
+
+/**
+ * Gaps the fuzzer found and the generators now steer around. Each test states the behaviour we
+ * want and is marked `failing` while the construct lacks it: jest reports it as passing as long as
+ * the gap exists, and as failing the day the construct is fixed (then drop `.failing` and the
+ * generator's workaround).
+ */
+const consumerProps: lambda.FunctionProps = {
+  runtime: lambda.Runtime.NODEJS_24_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
+};
+
+// Lambda's CreateEventSourceMapping: "When you set BatchSize to a value greater than 10, you must
+// set MaximumBatchingWindowInSeconds to at least 1." DurableSubscriber accepts a zero window (any
+// window widens the range to 10,000), so this fails at deploy time, not at synth.
+test.failing('DurableSubscriber rejects batchSize above 10 with a zero maxBatchingWindow', () => {
+  const stack = new Stack(new App(), 'S');
+  expect(() => new DurableSubscriber(stack, 'Sub', { consumerProps, batchSize: 100, maxBatchingWindow: Duration.seconds(0) }))
+    .toThrow(/batchSize/);
+});
+
+// createSecureFunction spreads the caller's props over its defaults, so a key present with the
+// value undefined (`{ ...props, timeout: undefined }`, as an options object built in code often
+// has) removes the 30 s default: the function gets Lambda's 3 s and cdk-nag's
+// Serverless-LambdaDefaultTimeout finding, and the queue's visibility timeout is computed from 3 s.
+test.failing('consumerProps with timeout: undefined keeps the library default of 30 s', () => {
+  const stack = new Stack(new App(), 'S');
+  new DurableSubscriber(stack, 'Sub', { consumerProps: { ...consumerProps, timeout: undefined } });
+  Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 30 });
+});

@@ -1,0 +1,152 @@
+/**
+ * Security review of a synthesized CloudFormation template, as plain checks that return the
+ * violations they find (one readable line each), so a test can assert `toEqual([])`.
+ */
+
+type Template = { Resources?: Record<string, { Type: string; Properties?: any }> };
+
+/**
+ * Identity-policy statements that may use `Resource: "*"` because the actions support no
+ * resource-level permissions. A statement passes when all its actions belong to one entry.
+ * Add an entry only with the AWS reason; anything else on `*` fails the review.
+ */
+export const WILDCARD_RESOURCE_ALLOWED: ReadonlyArray<{ readonly actions: readonly string[]; readonly reason: string }> = [
+  {
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    reason: 'X-Ray trace upload has no resource-level permissions (active tracing of every function)',
+  },
+  {
+    actions: [
+      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
+      'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+    ],
+    reason: 'The ENI actions Lambda needs to attach a function to a VPC have no resource-level permissions (as in AWSLambdaVPCAccessExecutionRole)',
+  },
+];
+
+/**
+ * Encryption at rest required per resource type. CloudWatch Logs is not in this table: it
+ * encrypts every log group at rest with service keys and cannot be turned off, so a KMS key is
+ * the user's choice (through the function's `logGroup`). What we require of logs instead is that
+ * they stay under the template's control: see {@link logGroupViolations}.
+ */
+const ENCRYPTED: Record<string, { readonly what: string; readonly check: (p: any) => boolean }> = {
+  'AWS::SQS::Queue': { what: 'KmsMasterKeyId or SqsManagedSseEnabled', check: (p) => p?.KmsMasterKeyId !== undefined || p?.SqsManagedSseEnabled === true },
+  'AWS::SNS::Topic': { what: 'KmsMasterKeyId', check: (p) => p?.KmsMasterKeyId !== undefined },
+  'AWS::Kinesis::Stream': { what: 'StreamEncryption KMS', check: (p) => p?.StreamEncryption?.EncryptionType === 'KMS' },
+  'AWS::S3::Bucket': { what: 'BucketEncryption', check: (p) => (p?.BucketEncryption?.ServerSideEncryptionConfiguration ?? []).length > 0 },
+  'AWS::RDS::DBCluster': { what: 'StorageEncrypted', check: (p) => p?.StorageEncrypted === true },
+  'AWS::RDS::DBInstance': { what: 'StorageEncrypted (or a cluster that is)', check: (p) => p?.StorageEncrypted === true || p?.DBClusterIdentifier !== undefined },
+};
+
+/**
+ * The resource policy that must deny non-TLS requests for each type, and the actions its deny
+ * must cover: every action for queues and buckets; for topics `sns:Publish`, which is what CDK's
+ * `enforceSSL` denies (subscribing and managing are control-plane calls already made over TLS).
+ */
+const SSL_POLICIES: Record<string, { readonly policyType: string; readonly targets: (p: any) => unknown[]; readonly actions: readonly string[] }> = {
+  'AWS::SQS::Queue': { policyType: 'AWS::SQS::QueuePolicy', targets: (p) => p.Queues ?? [], actions: ['sqs:*'] },
+  'AWS::SNS::Topic': { policyType: 'AWS::SNS::TopicPolicy', targets: (p) => p.Topics ?? [], actions: ['sns:Publish', 'sns:*'] },
+  'AWS::S3::Bucket': { policyType: 'AWS::S3::BucketPolicy', targets: (p) => [p.Bucket], actions: ['s3:*'] },
+};
+
+function asArray<T>(x: T | T[] | undefined): T[] {
+  return x === undefined ? [] : Array.isArray(x) ? x : [x];
+}
+
+function resources(template: Template): Array<[string, { Type: string; Properties?: any }]> {
+  return Object.entries(template.Resources ?? {});
+}
+
+/** Every identity-policy document of the template, with where it is. */
+function identityPolicies(template: Template): Array<{ where: string; document: any }> {
+  const found: Array<{ where: string; document: any }> = [];
+  for (const [id, r] of resources(template)) {
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      found.push({ where: id, document: r.Properties?.PolicyDocument });
+    } else if (r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::User' || r.Type === 'AWS::IAM::Group') {
+      for (const p of r.Properties?.Policies ?? []) found.push({ where: `${id}/${p.PolicyName}`, document: p.PolicyDocument });
+    }
+  }
+  return found;
+}
+
+/**
+ * Allow statements of identity policies on `Resource: "*"` outside the allow-list, and any
+ * `Action: "*"`. Key policies are not identity policies: there `*` means "this key".
+ */
+export function wildcardResourceViolations(template: Template): string[] {
+  const violations: string[] = [];
+  for (const { where, document } of identityPolicies(template)) {
+    for (const statement of asArray<any>(document?.Statement)) {
+      if (statement.Effect !== 'Allow') continue;
+      const actions = asArray<string>(statement.Action);
+      if (actions.includes('*')) violations.push(`${where}: Action "*"`);
+      if (!asArray(statement.Resource).includes('*')) continue;
+      const allowed = WILDCARD_RESOURCE_ALLOWED.some((entry) => actions.every((a) => entry.actions.includes(a)));
+      if (!allowed) violations.push(`${where}: Resource "*" for ${actions.join(', ')}`);
+    }
+  }
+  return violations;
+}
+
+/** Queues, topics, streams, buckets and databases without encryption at rest. */
+export function encryptionViolations(template: Template): string[] {
+  return resources(template)
+    .filter(([, r]) => r.Type in ENCRYPTED && !ENCRYPTED[r.Type].check(r.Properties))
+    .map(([id, r]) => `${id} (${r.Type}): not encrypted (needs ${ENCRYPTED[r.Type].what})`);
+}
+
+/** Queues, topics and buckets with no resource policy denying requests without TLS. */
+export function sslViolations(template: Template): string[] {
+  const violations: string[] = [];
+  for (const [id, r] of resources(template)) {
+    const rule = SSL_POLICIES[r.Type];
+    if (!rule) continue;
+    const enforced = resources(template).some(([, p]) => p.Type === rule.policyType
+      && rule.targets(p.Properties ?? {}).some((t: any) => t?.Ref === id)
+      && asArray<any>(p.Properties?.PolicyDocument?.Statement).some((s) => deniesInsecureTransport(s, rule.actions)));
+    if (!enforced) violations.push(`${id} (${r.Type}): no ${rule.policyType} denying aws:SecureTransport false`);
+  }
+  return violations;
+}
+
+function deniesInsecureTransport(statement: any, actions: readonly string[]): boolean {
+  const principal = statement.Principal;
+  const everyone = principal === '*' || asArray(principal?.AWS).includes('*');
+  return statement.Effect === 'Deny'
+    && everyone
+    && String(statement.Condition?.Bool?.['aws:SecureTransport']) === 'false'
+    && asArray<string>(statement.Action).some((a) => actions.includes(a));
+}
+
+/**
+ * Logs stay under the template's control: every function names a log group defined in the
+ * template (not the implicit `/aws/lambda/<name>` group Lambda would create with no retention
+ * outside any stack), and every log group has a retention.
+ */
+export function logGroupViolations(template: Template): string[] {
+  const violations: string[] = [];
+  for (const [id, r] of resources(template)) {
+    if (r.Type === 'AWS::Logs::LogGroup' && r.Properties?.RetentionInDays === undefined) {
+      violations.push(`${id} (AWS::Logs::LogGroup): no retention (kept forever)`);
+    }
+    if (r.Type === 'AWS::Lambda::Function') {
+      const ref = r.Properties?.LoggingConfig?.LogGroup?.Ref;
+      if (template.Resources?.[ref]?.Type !== 'AWS::Logs::LogGroup') {
+        violations.push(`${id} (AWS::Lambda::Function): logs to an implicit log group, not one of the template`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** Every finding of the review. */
+export function securityReview(template: Template): string[] {
+  return [
+    ...wildcardResourceViolations(template),
+    ...encryptionViolations(template),
+    ...sslViolations(template),
+    ...logGroupViolations(template),
+  ];
+}

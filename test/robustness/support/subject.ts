@@ -1,0 +1,57 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Lazy, Stack } from 'aws-cdk-lib';
+import * as fc from 'fast-check';
+
+/**
+ * One generated configuration of a construct: how to build it in a stack, and what must happen.
+ * Each case is a valid configuration with at most one fault injected, so the oracle is simple:
+ * a faulty case must throw an error naming `fault`, a case without one must synthesize cleanly.
+ */
+export interface FuzzCase {
+  /** A short description, printed by fast-check when the property fails. */
+  readonly label: string;
+  /** Builds the construct (and anything it needs) in `stack`. */
+  readonly build: (stack: Stack) => void;
+  /** The prop a faulty case must be rejected for (the error message must name it). */
+  readonly fault?: string;
+}
+
+/**
+ * What a construct contributes to the robustness suite: one file in test/robustness/subjects/
+ * exporting `subject`, discovered by the tests.
+ */
+export interface RobustnessSubject {
+  /** The construct's class name. */
+  readonly name: string;
+  /** Random configurations: in range, out of range, tokens, conflicts, imported resources. */
+  readonly cases: fc.Arbitrary<FuzzCase>;
+  /** The default configuration (fewest props) and the fullest one, for the security review. */
+  readonly configurations: Record<'default' | 'fullest', (stack: Stack) => void>;
+}
+
+/** Every subject in test/robustness/subjects/, sorted by name. */
+export function loadSubjects(): RobustnessSubject[] {
+  const dir = path.join(__dirname, '..', 'subjects');
+  return fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => (require(path.join(dir, f)) as { subject: RobustnessSubject }).subject);
+}
+
+/**
+ * fast-check settings, reproducible by default: FC_SEED picks another seed (fast-check prints
+ * the seed and path of a failure), FC_NUM_RUNS the number of cases per construct.
+ */
+export function fuzzParameters(): fc.Parameters<unknown> {
+  return {
+    seed: Number(process.env.FC_SEED ?? 20261130),
+    numRuns: Number(process.env.FC_NUM_RUNS ?? 30),
+    endOnFailure: true,
+  };
+}
+
+/** A number known only at deploy time, resolving to `value`. */
+export function numberToken(value: number): number {
+  return Lazy.number({ produce: () => value });
+}
