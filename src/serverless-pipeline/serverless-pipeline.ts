@@ -11,6 +11,7 @@ import { LatencyGate } from './latency-gate';
 import { PipelineSource } from './pipeline-source';
 import { BuiltPipeline } from './private/built-pipeline';
 import { acknowledgePipelineInternals } from './private/nag';
+import { renderActionRoleArnsAsSub } from './private/role-arn-sub';
 import { acknowledgeNagRule } from '../common/nag';
 
 /** Properties of a `ServerlessPipeline`. */
@@ -109,6 +110,9 @@ export class ServerlessPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerlessPipelineProps) {
     super(scope, id);
+    // Server access logs are delivered through a bucket policy for the logging service, not the
+    // legacy LogDeliveryWrite ACL, whatever the app's feature flags (no child exists yet).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const source = props.source.bind(this);
     this.sourceStep = source.input;
     this.repository = source.repository;
@@ -119,6 +123,7 @@ export class ServerlessPipeline extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     });
     acknowledgeNagRule(this.accessLogsBucket, 'AwsSolutions-S1',
       "This bucket is the artifact bucket's server access log destination; logging it to itself would loop and to another bucket only move the finding.");
@@ -162,12 +167,15 @@ export class ServerlessPipeline extends Construct {
       codeBuildDefaults: {
         logging: { cloudWatch: { logGroup: this.buildLogGroup } },
       },
-    }, (built) => acknowledgePipelineInternals({
-      pipeline: built,
-      repository: this.repository,
-      artifactBucket: this.artifactBucket,
-      gateResources: this.gateResources,
-    }));
+    }, (built) => {
+      renderActionRoleArnsAsSub(built.pipeline);
+      acknowledgePipelineInternals({
+        pipeline: built,
+        repository: this.repository,
+        artifactBucket: this.artifactBucket,
+        gateResources: this.gateResources,
+      });
+    });
 
     this.node.addValidation({
       validate: () => this.pipeline.waves.length === 0
