@@ -1,9 +1,11 @@
+// integ apps are dev-only code, like test/ (the eslint config lists only test/ as such).
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { LatencyGate, PipelineSource, ServerlessPipeline } from '../src';
-import { ServiceStage } from '../test/serverless-pipeline/service-stage';
 import { enforceNag } from './support/gates';
+import { ServiceStage } from '../test/serverless-pipeline/service-stage';
 
 /**
  * A pipeline from a new CodeCommit repository to two stages (the second behind a manual
@@ -19,7 +21,9 @@ const delivery = new ServerlessPipeline(stack, 'Pipeline', {
 });
 const beta = new ServiceStage(stack, 'Beta');
 const prod = new ServiceStage(stack, 'Prod');
-const betaDeployment = delivery.addStage(beta, { latencyGates: [LatencyGate.forAlias(beta.alias, { concurrency: 2, requests: 50, maxP99: Duration.millis(500) })] });
+const betaDeployment = delivery.addStage(beta, {
+  latencyGates: [LatencyGate.forAlias(beta.alias, { concurrency: 2, requests: 50, maxP99: Duration.millis(500) })],
+});
 delivery.addStage(prod, { manualApproval: true, latencyGates: [LatencyGate.forAlias(prod.alias, { concurrency: 2, requests: 50 })] });
 // Build now (synth would do it) so the assertions can name the pipeline and cdk-nag sees it.
 delivery.pipeline.buildPipeline();

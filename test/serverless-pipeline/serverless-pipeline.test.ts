@@ -5,9 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
+import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelineAction, pipelineStages } from './fixtures';
 import { LatencyGate, PipelineSource, ServerlessPipeline } from '../../src';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
-import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelineAction, pipelineStages } from './fixtures';
 
 const CONNECTION_ARN = 'arn:aws:codestar-connections:us-east-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
 
@@ -395,7 +395,10 @@ describe('fullest configurations are cdk-nag and cfn-lint clean', () => {
     const beta = new ServiceStage(stack, 'Beta');
     const prod = new ServiceStage(stack, 'Prod', { functionName: 'orders-api-prod' });
     pipeline.addStage(beta, { latencyGates: [LatencyGate.forAlias(beta.alias, { maxP99: Duration.millis(500) })] });
-    pipeline.addStage(prod, { manualApproval: true, latencyGates: [LatencyGate.forAlias(prod.alias, { concurrency: 2, requests: 200, maxP99: Duration.millis(300) })] });
+    pipeline.addStage(prod, {
+      manualApproval: true,
+      latencyGates: [LatencyGate.forAlias(prod.alias, { concurrency: 2, requests: 200, maxP99: Duration.millis(300) })],
+    });
     return { app, stack, pipeline };
   }
 

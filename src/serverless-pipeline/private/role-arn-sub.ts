@@ -1,4 +1,4 @@
-import { IResolvable, Lazy, Stack } from 'aws-cdk-lib';
+import { IResolvable, IResolveContext, Lazy, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 
 /**
@@ -11,8 +11,9 @@ export function renderActionRoleArnsAsSub(pipeline: codepipeline.Pipeline): void
   const cfn = pipeline.node.defaultChild as codepipeline.CfnPipeline;
   const stack = Stack.of(cfn);
   const original = cfn.stages as unknown as IResolvable;
-  cfn.stages = Lazy.any({
-    produce: (context) => (original.resolve(context) as any[]).map((stage) => ({
+  // Uncached: the original stages are themselves produced at each resolution.
+  cfn.stages = Lazy.uncachedAny({
+    produce: (context: IResolveContext) => (original.resolve(context) as any[]).map((stage) => ({
       ...stage,
       actions: (stage.actions as any[]).map((action) => {
         const roleArn = action.configuration?.RoleArn;
