@@ -55,8 +55,10 @@ export class LatencyGate {
       value: fn.functionArn,
       description: `ARN of the function whose alias '${alias.aliasName}' a latency gate of the pipeline probes`,
     });
-    const cfnFunction = fn.node.defaultChild as lambda.CfnFunction | undefined;
-    const explicitName = cfnFunction instanceof lambda.CfnFunction ? cfnFunction.functionName : undefined;
+    // A literal name: an imported function's, or the one given to a function defined here.
+    const cfnFunction = fn.node.defaultChild;
+    const explicitName = !Token.isUnresolved(fn.functionName) ? fn.functionName
+      : cfnFunction instanceof lambda.CfnFunction ? cfnFunction.functionName : undefined;
     return new LatencyGate(output, alias.aliasName, options, Stack.of(fn), explicitName);
   }
 

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { LatencyGate } from './latency-gate';
@@ -58,6 +59,13 @@ export interface ServerlessPipelineProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly buildLogRetention?: logs.RetentionDays;
+  /**
+   * Topic notified (through an AWS CodeStar notification rule) when an execution fails, for
+   * example on a broken latency gate, and when a manual approval is waiting.
+   * @default - no notifications
+   * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/welcome.html
+   */
+  readonly notificationTopic?: sns.ITopic;
 }
 
 /** Options of a stage of a `ServerlessPipeline`. */
@@ -169,6 +177,14 @@ export class ServerlessPipeline extends Construct {
       },
     }, (built) => {
       renderActionRoleArnsAsSub(built.pipeline);
+      if (props.notificationTopic) {
+        built.pipeline.notifyOn('Notifications', props.notificationTopic, {
+          events: [
+            codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+            codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+          ],
+        });
+      }
       acknowledgePipelineInternals({
         pipeline: built,
         repository: this.repository,

@@ -2,8 +2,10 @@ import { App, CfnOutput, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelineAction, pipelineStages } from './fixtures';
 import { LatencyGate, PipelineSource, ServerlessPipeline } from '../../src';
@@ -159,6 +161,24 @@ describe('ServerlessPipeline overrides', () => {
     build(stack, pipeline).hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
+  test('notification topic: failed executions and waiting approvals', () => {
+    const app = new App();
+    const stack = new Stack(app, 'PipelineStack');
+    const topic = new sns.Topic(stack, 'Alerts');
+    const pipeline = new ServerlessPipeline(stack, 'Pipeline', { source: PipelineSource.newCodeCommitRepository('svc'), notificationTopic: topic });
+    pipeline.addStage(new ServiceStage(app, 'Beta'));
+    build(stack, pipeline).hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+      EventTypeIds: ['codepipeline-pipeline-pipeline-execution-failed', 'codepipeline-pipeline-manual-approval-needed'],
+      Targets: [{ TargetType: 'SNS', TargetAddress: { Ref: stack.getLogicalId(topic.node.defaultChild as any) } }],
+    });
+  });
+
+  test('no notification rule by default', () => {
+    const { app, stack, pipeline } = newPipeline();
+    pipeline.addStage(new ServiceStage(app, 'Beta'));
+    build(stack, pipeline).resourceCountIs('AWS::CodeStarNotifications::NotificationRule', 0);
+  });
+
   test('pipeline name', () => {
     const { app, stack, pipeline } = newPipeline({ pipelineName: 'my-service-delivery' });
     pipeline.addStage(new ServiceStage(app, 'Beta'));
@@ -289,6 +309,17 @@ describe('latency gates', () => {
       .toEqual(arnOf(':function:orders-api:live'));
   });
 
+  test('an imported alias: its function\'s literal name', () => {
+    const { app, stack, pipeline } = newPipeline();
+    const stage = new ServiceStage(app, 'Beta');
+    const version = lambda.Version.fromVersionArn(stage.service, 'LegacyVersion', 'arn:aws:lambda:us-east-1:111111111111:function:legacy-orders:7');
+    const legacy = lambda.Alias.fromAliasAttributes(stage.service, 'LegacyLive', { aliasName: 'live', aliasVersion: version });
+    pipeline.addStage(stage, { latencyGates: [LatencyGate.forAlias(legacy)] });
+    const t = build(stack, pipeline);
+    expect(gatePolicy(t, 'Beta').Statement.find((s: any) => s.Action.includes('lambda:InvokeFunction')).Resource)
+      .toEqual(arnOf(':function:legacy-orders:live'));
+  });
+
   test('forAlias twice on one alias reuses its output', () => {
     const { app } = newPipeline();
     const stage = new ServiceStage(app, 'Beta');
@@ -391,6 +422,7 @@ describe('fullest configurations are cdk-nag and cfn-lint clean', () => {
       testCommands: ['npm test', 'npm run test:snapshots'],
       buildLogRetention: logs.RetentionDays.SIX_MONTHS,
       dockerEnabledForSynth: true,
+      notificationTopic: new sns.Topic(stack, 'Alerts', { enforceSSL: true, masterKey: new kms.Key(stack, 'AlertsKey', { enableKeyRotation: true }) }),
     });
     const beta = new ServiceStage(stack, 'Beta');
     const prod = new ServiceStage(stack, 'Prod', { functionName: 'orders-api-prod' });
