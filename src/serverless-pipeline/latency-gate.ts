@@ -165,8 +165,9 @@ export class LatencyGate {
 const OUTPUT_ID = 'LatencyGateFunctionArn';
 
 /**
- * CloudFormation names a function it names itself `<stack name>-<logical id>-<suffix>`, keeping
- * at least the first 25 characters of the stack name when the whole would exceed Lambda's 64.
+ * CloudFormation names a function it names itself `<stack name>-<logical id>-<suffix>`, shortening
+ * a long stack name to fit Lambda's 64 characters; it has been seen to keep 25 (not a documented
+ * bound: should it keep fewer, the gate is denied and fails, it never passes unchecked).
  */
 function generatedNamePattern(stackName: string): string {
   if (Token.isUnresolved(stackName)) return '*';
