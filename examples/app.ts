@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
+import { ServerlessPipelineExampleStack } from './stacks/serverless-pipeline';
 
 /**
  * The example app: one stack per construct of the library, each in its most common configuration.
@@ -9,6 +10,7 @@ import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
 export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack[] } {
   const stacks: Stack[] = [
     new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
+    new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
   ];
   return { app, stacks };
 }

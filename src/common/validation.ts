@@ -22,15 +22,21 @@ export function validateNumberRange(prop: string, value: number | undefined, min
   }
 }
 
-/** Throws unless `value` lies in [min, max] seconds; `undefined` and token durations pass. */
+/** Throws unless `value` lies in [min, max]; `undefined` and token durations pass. */
 export function validateDurationRange(prop: string, value: Duration | undefined, min: Duration, max: Duration): void {
   if (value === undefined || value.isUnresolved()) return;
-  const seconds = value.toSeconds();
-  if (seconds < min.toSeconds() || seconds > max.toSeconds()) {
+  // Compared in milliseconds: toSeconds() refuses sub-second durations such as 300 ms.
+  const ms = value.toMilliseconds();
+  if (ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
     throw new Error(
-      `${prop} must be between ${min.toHumanString()} and ${max.toHumanString()}, got ${value.toHumanString()}`,
+      `${prop} must be between ${humanDuration(min)} and ${humanDuration(max)}, got ${humanDuration(value)}`,
     );
   }
+}
+
+/** `toHumanString`, except that sub-second parts read `300 ms` rather than `300 millis`. */
+function humanDuration(d: Duration): string {
+  return d.toHumanString().replace(/(\d+) millis?\b/g, '$1 ms');
 }
 
 /** True when every value is known at synth time, so a relation between them can be checked. */

@@ -45,3 +45,11 @@ describe('allResolved', () => {
     expect(allResolved(Duration.seconds(Token.asNumber(Lazy.number({ produce: () => 1 }))))).toBe(false);
   });
 });
+
+describe('validateDurationRange below a second', () => {
+  test('accepts and rejects millisecond durations', () => {
+    expect(() => validateDurationRange('maxP99', Duration.millis(300), Duration.millis(1), Duration.minutes(15))).not.toThrow();
+    expect(() => validateDurationRange('maxP99', Duration.millis(0), Duration.millis(1), Duration.minutes(15)))
+      .toThrow('maxP99 must be between 1 ms and 15 minutes, got 0 ms');
+  });
+});

@@ -1,0 +1,3 @@
+export * from './pipeline-source';
+export * from './latency-gate';
+export * from './serverless-pipeline';

@@ -1,0 +1,173 @@
+import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+
+/** Thresholds and load of a latency gate. */
+export interface LatencyGateOptions {
+  /**
+   * Concurrent requests the probe keeps in flight. Valid range: 1-1000.
+   * To prove there are no cold starts, keep it at or below the alias's provisioned concurrency.
+   * @default 10
+   */
+  readonly concurrency?: number;
+  /**
+   * Requests the probe sends in total. Valid range: 1-100000, at least `concurrency`.
+   * @default 100
+   */
+  readonly requests?: number;
+  /**
+   * Cold starts tolerated before the gate fails. Valid range: 0-`requests`.
+   * @default 0 (a provisioned alias must serve every request warm)
+   */
+  readonly maxColdStarts?: number;
+  /**
+   * The 99th-percentile latency above which the gate fails. Valid range: 1 ms - 15 minutes.
+   * @default - no latency bound (only cold starts are checked)
+   */
+  readonly maxP99?: Duration;
+}
+
+/**
+ * A check run after a stage is deployed: this package's latency probe (`cdk-serverless-patterns
+ * probe`) invokes one alias of one function of the stage and fails the pipeline when a threshold
+ * is broken.
+ *
+ * The function's ARN crosses from the stage to the pipeline through a `CfnOutput` of the stage,
+ * which CDK Pipelines hands to the gate as an environment variable.
+ */
+export class LatencyGate {
+  /**
+   * A gate on an alias of a stage (e.g. `ProvisionedFunction.alias`, or `fn.addAlias('live')`).
+   * Adds the `CfnOutput` the gate needs (construct id `LatencyGateFunctionArn`, under the alias)
+   * to the alias's stack.
+   *
+   * @param alias the alias to probe; a function or version without an alias is refused
+   */
+  public static forAlias(alias: lambda.IFunction, options: LatencyGateOptions = {}): LatencyGate {
+    if (!isAlias(alias)) {
+      throw new Error(
+        `LatencyGate.forAlias: ${alias.node.path} is a function without an alias; the probe measures an alias ` +
+        "(where provisioned concurrency lives): pass one, e.g. fn.addAlias('live')",
+      );
+    }
+    const fn = alias.version.lambda;
+    const output = (alias.node.tryFindChild(OUTPUT_ID) as CfnOutput | undefined) ?? new CfnOutput(alias, OUTPUT_ID, {
+      value: fn.functionArn,
+      description: `ARN of the function whose alias '${alias.aliasName}' a latency gate of the pipeline probes`,
+    });
+    // A literal name: an imported function's, or the one given to a function defined here.
+    const cfnFunction = fn.node.defaultChild;
+    const explicitName = !Token.isUnresolved(fn.functionName) ? fn.functionName
+      : cfnFunction instanceof lambda.CfnFunction ? cfnFunction.functionName : undefined;
+    return new LatencyGate(output, alias.aliasName, options, Stack.of(fn), explicitName);
+  }
+
+  /**
+   * A gate on a function named by an output of the stage (its name or ARN), for functions this
+   * library did not see being defined. The output must be in the function's stack: the gate's
+   * permissions are derived from that stack's name unless the output's value is a literal name.
+   *
+   * @param functionOutput a `CfnOutput` whose value is the function's name or ARN
+   * @param aliasName the alias to probe (the probe's `--qualifier`)
+   */
+  public static fromOutput(functionOutput: CfnOutput, aliasName: string, options: LatencyGateOptions = {}): LatencyGate {
+    const value = functionOutput.value;
+    // A literal ARN is arn:<partition>:lambda:<region>:<account>:function:<name>.
+    const literalName = typeof value === 'string' && !Token.isUnresolved(value)
+      ? (value.startsWith('arn:') ? value.split(':')[6] : value)
+      : undefined;
+    return new LatencyGate(functionOutput, aliasName, options, Stack.of(functionOutput), literalName);
+  }
+
+  /** The output whose value (the function's name or ARN) is the probe's target. */
+  public readonly functionOutput: CfnOutput;
+  /** The alias probed (the probe's `--qualifier`). */
+  public readonly aliasName: string;
+  /** Concurrent requests in flight. */
+  public readonly concurrency: number;
+  /** Requests in total. */
+  public readonly requests: number;
+  /** Cold starts tolerated. */
+  public readonly maxColdStarts: number;
+  /**
+   * The p99 latency bound.
+   * @default - none
+   */
+  public readonly maxP99?: Duration;
+  /**
+   * The function's name as the gate's IAM policy matches it: the exact name when it is known at
+   * synth time, otherwise the prefix CloudFormation gives the names it generates
+   * (`<first 25 characters of the stack name>…*`).
+   */
+  public readonly functionNamePattern: string;
+  /** The stack that holds the function. */
+  public readonly functionStack: Stack;
+
+  private constructor(
+    functionOutput: CfnOutput,
+    aliasName: string,
+    options: LatencyGateOptions,
+    functionStack: Stack,
+    explicitFunctionName: string | undefined,
+  ) {
+    if (!Token.isUnresolved(aliasName) && !/^(?!\d+$)[\w-]{1,128}$/.test(aliasName)) {
+      throw new Error(
+        `aliasName must name an alias (1-128 letters, digits, '-' or '_', not only digits: a latency gate probes an alias, not a version), got '${aliasName}'`,
+      );
+    }
+    const concurrency = options.concurrency ?? 10;
+    const requests = options.requests ?? 100;
+    const maxColdStarts = options.maxColdStarts ?? 0;
+    validateIntegerRange('concurrency', concurrency, 1, 1000);
+    validateIntegerRange('requests', requests, 1, 100_000);
+    if (allResolved(concurrency, requests) && requests < concurrency) {
+      throw new Error(`requests must be at least concurrency (${concurrency}), got ${requests}`);
+    }
+    validateIntegerRange('maxColdStarts', maxColdStarts, 0, Token.isUnresolved(requests) ? 100_000 : requests);
+    validateDurationRange('maxP99', options.maxP99, Duration.millis(1), Duration.minutes(15));
+
+    this.functionOutput = functionOutput;
+    this.aliasName = aliasName;
+    this.concurrency = concurrency;
+    this.requests = requests;
+    this.maxColdStarts = maxColdStarts;
+    this.maxP99 = options.maxP99;
+    this.functionStack = functionStack;
+    this.functionNamePattern = explicitFunctionName !== undefined && !Token.isUnresolved(explicitFunctionName)
+      ? explicitFunctionName
+      : generatedNamePattern(functionStack.stackName);
+  }
+
+  /**
+   * The probe's command line, reading the function's ARN from `envVariable`.
+   * @internal
+   */
+  public _probeCommand(envVariable: string): string {
+    const args = [
+      'npx', 'cdk-serverless-patterns', 'probe', `"$${envVariable}"`,
+      '--qualifier', this.aliasName,
+      '--concurrency', `${this.concurrency}`,
+      '--requests', `${this.requests}`,
+      '--max-cold-starts', `${this.maxColdStarts}`,
+    ];
+    if (this.maxP99) args.push('--max-p99', `${this.maxP99.toMilliseconds()}ms`);
+    args.push('--json');
+    return args.join(' ');
+  }
+}
+
+const OUTPUT_ID = 'LatencyGateFunctionArn';
+
+/**
+ * CloudFormation names a function it names itself `<stack name>-<logical id>-<suffix>`, shortening
+ * a long stack name to fit Lambda's 64 characters; it has been seen to keep 25 (not a documented
+ * bound: should it keep fewer, the gate is denied and fails, it never passes unchecked).
+ */
+function generatedNamePattern(stackName: string): string {
+  if (Token.isUnresolved(stackName)) return '*';
+  return stackName.length <= 25 ? `${stackName}-*` : `${stackName.slice(0, 25)}*`;
+}
+
+function isAlias(fn: lambda.IFunction): fn is lambda.IAlias {
+  return typeof (fn as Partial<lambda.IAlias>).aliasName === 'string' && (fn as Partial<lambda.IAlias>).version !== undefined;
+}

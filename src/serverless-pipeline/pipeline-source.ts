@@ -1,0 +1,134 @@
+import { Token } from 'aws-cdk-lib';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
+
+/** What a `PipelineSource` gives the pipeline that binds it. */
+export interface PipelineSourceConfig {
+  /** The CDK Pipelines source step: its output is the checked-out repository. */
+  readonly input: pipelines.CodePipelineSource;
+  /**
+   * The CodeCommit repository, when the source is one.
+   * @default - no repository (a CodeStar connection)
+   */
+  readonly repository?: codecommit.IRepository;
+}
+
+/** Options of a CodeCommit repository created by the pipeline. */
+export interface NewCodeCommitRepositoryOptions {
+  /**
+   * Branch whose commits start the pipeline.
+   * @default 'main'
+   */
+  readonly branch?: string;
+  /**
+   * Description of the repository.
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+/**
+ * Where the pipeline gets the CDK app from. One of: a CodeCommit repository the pipeline creates
+ * (the quick start), an existing CodeCommit repository, or a hosted Git repository (GitHub,
+ * GitLab, Bitbucket) through a CodeStar connection.
+ */
+export abstract class PipelineSource {
+  /**
+   * A new CodeCommit repository, created in the pipeline's stack (construct id `Repository`) and
+   * exposed as `ServerlessPipeline.repository`.
+   *
+   * @param repositoryName name of the repository (1-100 letters, digits, `.`, `_` or `-`)
+   * @see https://docs.aws.amazon.com/codecommit/latest/userguide/limits.html
+   */
+  public static newCodeCommitRepository(repositoryName: string, options: NewCodeCommitRepositoryOptions = {}): PipelineSource {
+    if (!Token.isUnresolved(repositoryName) && !/^[\w.-]{1,100}$/.test(repositoryName)) {
+      throw new Error(`repositoryName must be 1-100 letters, digits, '.', '_' or '-', got '${repositoryName}'`);
+    }
+    const branch = validateBranch(options.branch ?? 'main');
+    return new NewRepositorySource(repositoryName, branch, options.description);
+  }
+
+  /**
+   * An existing CodeCommit repository.
+   *
+   * @param branch branch whose commits start the pipeline (default `main`)
+   */
+  public static codeCommit(repository: codecommit.IRepository, branch?: string): PipelineSource {
+    const checkedBranch = validateBranch(branch ?? 'main');
+    return new BoundSource(() => ({
+      input: pipelines.CodePipelineSource.codeCommit(repository, checkedBranch),
+      repository,
+    }));
+  }
+
+  /**
+   * A repository on GitHub, GitLab or Bitbucket through a CodeStar connection.
+   *
+   * @param repoString `owner/repository`
+   * @param branch branch whose commits start the pipeline
+   * @param connectionArn ARN of a connection in the AVAILABLE state
+   * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/welcome-connections.html
+   */
+  public static connection(repoString: string, branch: string, connectionArn: string): PipelineSource {
+    if (!Token.isUnresolved(repoString) && !/^[^/\s]+\/[^/\s]+$/.test(repoString)) {
+      throw new Error(`repoString must be 'owner/repository', got '${repoString}'`);
+    }
+    const checkedBranch = validateBranch(branch);
+    if (!Token.isUnresolved(connectionArn) && !/^arn:[\w-]+:(codestar-connections|codeconnections):/.test(connectionArn)) {
+      throw new Error(`connectionArn must be a CodeStar (or CodeConnections) connection ARN, got '${connectionArn}'`);
+    }
+    return new BoundSource(() => ({
+      input: pipelines.CodePipelineSource.connection(repoString, checkedBranch, { connectionArn }),
+    }));
+  }
+
+  /** Called once by the pipeline that uses this source. */
+  public abstract bind(scope: Construct): PipelineSourceConfig;
+}
+
+function validateBranch(branch: string): string {
+  if (!Token.isUnresolved(branch) && (branch.trim() === '' || /\s/.test(branch))) {
+    throw new Error(`branch must be a non-empty branch name without whitespace, got '${branch}'`);
+  }
+  return branch;
+}
+
+class BoundSource extends PipelineSource {
+  constructor(private readonly produce: () => PipelineSourceConfig) {
+    super();
+  }
+
+  public bind(_scope: Construct): PipelineSourceConfig {
+    return this.produce();
+  }
+}
+
+class NewRepositorySource extends PipelineSource {
+  private boundTo?: Construct;
+
+  constructor(
+    private readonly repositoryName: string,
+    private readonly branch: string,
+    private readonly description?: string,
+  ) {
+    super();
+  }
+
+  public bind(scope: Construct): PipelineSourceConfig {
+    // A second pipeline would define a second repository of the same name, which fails only at
+    // deploy time: say so now, and how to share the repository instead.
+    if (this.boundTo) {
+      throw new Error(
+        `PipelineSource.newCodeCommitRepository('${this.repositoryName}') is already the source of ${this.boundTo.node.path}: ` +
+        'the repository can be created once; give the other pipeline PipelineSource.codeCommit(<first pipeline>.repository)',
+      );
+    }
+    this.boundTo = scope;
+    const repository = new codecommit.Repository(scope, 'Repository', {
+      repositoryName: this.repositoryName,
+      description: this.description,
+    });
+    return { input: pipelines.CodePipelineSource.codeCommit(repository, this.branch), repository };
+  }
+}
