@@ -46,7 +46,11 @@ for (const file of subjectFiles()) {
   const perVariant = Object.fromEntries((['construct', 'floor'] as Variant[]).map((variant) => {
     const one = shape(buildApp(subject, variant, 1, outdirFor()), 'Bench0');
     const ten = shape(buildApp(subject, variant, 10, outdirFor()), 'Bench0');
-    const first = { resources: one.resources - empty.resources, bytes: one.bytes - empty.bytes, minifiedBytes: one.minifiedBytes - empty.minifiedBytes };
+    const first = {
+      resources: one.resources - empty.resources,
+      bytes: one.bytes - empty.bytes,
+      minifiedBytes: one.minifiedBytes - empty.minifiedBytes,
+    };
     const marginal = { resources: (ten.resources - one.resources) / 9, bytes: (ten.bytes - one.bytes) / 9 };
     console.log(`${subject.name.padEnd(22)} ${variant.padEnd(10)} ${fmt(first.resources, 0, 9)} / ${fmt(marginal.resources, 1, 6)}`
       + `   ${fmt(first.bytes, 0, 9)} / ${fmt(marginal.bytes, 0, 7)} (${fmt(first.minifiedBytes, 0, 7)})`

@@ -29,5 +29,7 @@ export function subjectFiles(): string[] {
 }
 
 export function loadSubject(file: string): BenchSubject {
+  // A file found at run time, so a dynamic require rather than an import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(file) as { subject: BenchSubject }).subject;
 }

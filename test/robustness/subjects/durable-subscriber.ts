@@ -99,7 +99,8 @@ function toProps(d: Draft, stack: Stack): DurableSubscriberProps {
     'owned-function': () => ({ consumer: ownedFunction() }),
     'owned-alias': () => ({ consumer: new lambda.Alias(stack, 'Live', { aliasName: 'live', version: ownedFunction().currentVersion }) }),
     'imported-with-role': () => ({
-      consumer: lambda.Function.fromFunctionAttributes(stack, 'Imported', { functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:consumer`,
+      consumer: lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+        functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:consumer`,
         role: iam.Role.fromRoleArn(stack, 'ImportedRole', `arn:aws:iam::${ACCOUNT}:role/consumer`, { mutable: false }),
         sameEnvironment: true,
       }),
@@ -203,9 +204,21 @@ export const subject: RobustnessSubject = {
   configurations: {
     default: (stack) => new DurableSubscriber(stack, 'Subscriber', { consumerProps: functionProps() }),
     fullest: (stack) => new DurableSubscriber(stack, 'Subscriber', toProps({
-      topic: 'new', consumer: 'props', timeout: 20, key: 'new', windowSeconds: 10, batchSize: 100,
-      maxConcurrency: 50, maxReceiveCount: 10, retentionSeconds: 7 * 86_400, giveVisibility: false,
-      filter: 'attributes', rawMessageDelivery: true, reportBatchItemFailures: false, alarmTopic: true, tokens: [],
+      topic: 'new',
+      consumer: 'props',
+      timeout: 20,
+      key: 'new',
+      windowSeconds: 10,
+      batchSize: 100,
+      maxConcurrency: 50,
+      maxReceiveCount: 10,
+      retentionSeconds: 7 * 86_400,
+      giveVisibility: false,
+      filter: 'attributes',
+      rawMessageDelivery: true,
+      reportBatchItemFailures: false,
+      alarmTopic: true,
+      tokens: [],
     }, stack)),
   },
 };

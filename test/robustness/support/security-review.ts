@@ -6,11 +6,12 @@
 type Template = { Resources?: Record<string, { Type: string; Properties?: any }> };
 
 /**
- * Identity-policy statements that may use `Resource: "*"` because the actions support no
- * resource-level permissions. A statement passes when all its actions belong to one entry.
- * Add an entry only with the AWS reason; anything else on `*` fails the review.
+ * Identity-policy statements that may use `Resource: "*"`. A statement passes when all its actions
+ * belong to one entry (and its policy's logical id matches the entry's `where`, if any). Add an
+ * entry only with its reason; anything else on `*` fails the review.
  */
-export const WILDCARD_RESOURCE_ALLOWED: ReadonlyArray<{ readonly actions: readonly string[]; readonly reason: string }> = [
+export const WILDCARD_RESOURCE_ALLOWED: ReadonlyArray<{ readonly actions: readonly string[]; readonly where?: RegExp; readonly reason: string }> = [
+  // Required by AWS: these actions support no resource-level permissions.
   {
     actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
     reason: 'X-Ray trace upload has no resource-level permissions (active tracing of every function)',
@@ -21,6 +22,20 @@ export const WILDCARD_RESOURCE_ALLOWED: ReadonlyArray<{ readonly actions: readon
       'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
     ],
     reason: 'The ENI actions Lambda needs to attach a function to a VPC have no resource-level permissions (as in AWSLambdaVPCAccessExecutionRole)',
+  },
+  // Not required by AWS but fixed inside aws-cdk-lib: CDK Pipelines' self-mutation step runs
+  // `cdk deploy` on the pipeline stack, which reads the bootstrap stack (its name is the
+  // deployer's choice) and checks asset objects in buckets it does not know. The statements are
+  // hard-coded in CodePipeline's selfMutateAction; only the self-mutation role may have them.
+  {
+    actions: ['cloudformation:DescribeStacks'],
+    where: /UpdatePipelineSelfMutationRoleDefaultPolicy/,
+    reason: 'CDK Pipelines self-mutation: `cdk deploy` reads the bootstrap stack, whatever its name',
+  },
+  {
+    actions: ['s3:ListBucket'],
+    where: /UpdatePipelineSelfMutationRoleDefaultPolicy/,
+    reason: 'CDK Pipelines self-mutation: `cdk deploy` checks whether asset objects exist in the bootstrap bucket, whatever its name',
   },
 ];
 
@@ -83,7 +98,8 @@ export function wildcardResourceViolations(template: Template): string[] {
       const actions = asArray<string>(statement.Action);
       if (actions.includes('*')) violations.push(`${where}: Action "*"`);
       if (!asArray(statement.Resource).includes('*')) continue;
-      const allowed = WILDCARD_RESOURCE_ALLOWED.some((entry) => actions.every((a) => entry.actions.includes(a)));
+      const allowed = WILDCARD_RESOURCE_ALLOWED.some((entry) => (entry.where?.test(where) ?? true)
+        && actions.every((a) => entry.actions.includes(a)));
       if (!allowed) violations.push(`${where}: Resource "*" for ${actions.join(', ')}`);
     }
   }

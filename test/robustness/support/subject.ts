@@ -36,6 +36,8 @@ export function loadSubjects(): RobustnessSubject[] {
   return fs.readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
     .sort()
+    // Files found at run time, so a dynamic require rather than an import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     .map((f) => (require(path.join(dir, f)) as { subject: RobustnessSubject }).subject);
 }
 
