@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { validateProvisionedFunctionProps } from './private/validate';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule } from '../common/nag';
-import { acknowledgeNagFinding } from '../common/nag-finding';
+import { acknowledgeNagFinding, nagResourceText } from '../common/nag-finding';
 import { createSecureFunction } from '../common/secure-function';
 
 /**
@@ -222,13 +222,16 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: aliasName ?? 'live',
       version: this.version,
-      provisionedConcurrentExecutions: provisionedConcurrency,
       // An EventInvokeConfig on the function would apply to $LATEST only, which nobody invokes.
       onFailure,
       onSuccess,
       maxEventAge,
       retryAttempts,
     });
+    // Set on the L1: the L2 compares the value with 0 and so rejects a token (a negative number).
+    (this.alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig = {
+      provisionedConcurrentExecutions: provisionedConcurrency,
+    };
 
     if (autoScaling) {
       this.scalableTarget = this.alias.addAutoScaling({
@@ -273,6 +276,13 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
       acknowledgeNagFinding(this.deploymentGroup.role,
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
         'LambdaDeploymentGroup always attaches AWSCodeDeployRoleForLambdaLimited, the AWS-maintained narrow policy for Lambda deployments (update and read aliases, read provisioned concurrency and alarms, invoke CodeDeployHook_* functions).');
+      for (const hook of [deployment.preHook, deployment.postHook]) {
+        if (!hook) continue;
+        // grantInvoke also grants on `<hook ARN>:*`, the hook's versions and aliases.
+        acknowledgeNagFinding(this.deploymentGroup.role,
+          `AwsSolutions-IAM5[Resource::${nagResourceText(this, hook.functionArn)}:*]`,
+          'CodeDeploy invokes this traffic hook; the grant covers the hook function and its own versions and aliases, nothing else.');
+      }
     }
   }
 
