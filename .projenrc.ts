@@ -141,4 +141,7 @@ project.eslint?.addLintPattern('integ');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 
+// integ apps import @aws-cdk/integ-tests-alpha, a devDependency (they never ship in the package).
+project.eslint?.allowDevDeps('integ/**');
+
 project.synth();
