@@ -257,7 +257,8 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
         description: `Invocations of ${this.node.path} ran on on-demand environments (possible cold starts): provisioned concurrency was exhausted.`,
       }, alarmTopic),
       createAlarm(this, 'HighUtilizationAlarm', {
-        metric: this.metricProvisionedConcurrencyUtilization({ period: Duration.minutes(1) }),
+        // Average, like target tracking: the maximum reaches 1 whenever all environments are busy for an instant.
+        metric: this.metricProvisionedConcurrencyUtilization({ period: Duration.minutes(1), statistic: cloudwatch.Stats.AVERAGE }),
         threshold: HIGH_UTILIZATION_THRESHOLD,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: HIGH_UTILIZATION_PERIODS,

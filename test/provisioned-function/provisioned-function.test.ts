@@ -101,11 +101,11 @@ describe('ProvisionedFunction defaults', () => {
     expect(fn.alarms).toHaveLength(2);
   });
 
-  test('a utilization alarm fires after five minutes over 90%', () => {
+  test('a utilization alarm fires after five minutes over 90% on average', () => {
     const { t } = build();
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ProvisionedConcurrencyUtilization',
-      Statistic: 'Maximum',
+      Statistic: 'Average',
       Period: 60,
       ComparisonOperator: 'GreaterThanThreshold',
       Threshold: 0.9,
