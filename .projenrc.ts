@@ -75,7 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: [
     'cdk.out/',
-    '*.snapshot/asset.*',
+    // (a middle slash anchors a pattern at the root, hence **/)
+    '**/*.snapshot/asset.*',
     '.tmp/',
     '/bench/results/',
   ],
@@ -137,11 +138,24 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
-project.eslint?.addLintPattern('integ');
-project.eslint?.addLintPattern('examples');
-project.eslint?.addLintPattern('bench');
+// integ tests, examples and benchmarks are dev-time code that imports devDependencies
+// (@aws-cdk/integ-tests-alpha, cdk-nag, Powertools); only src/ must stick to dependencies.
+for (const dir of ['integ', 'examples', 'bench']) {
+  project.eslint?.addLintPattern(dir);
+  project.eslint?.allowDevDeps(`${dir}/**`);
+}
 
-// integ apps import @aws-cdk/integ-tests-alpha, a devDependency (they never ship in the package).
-project.eslint?.allowDevDeps('integ/**');
+// The latency probe command (src/cli, issue 7) is bundled with everything it uses (AWS SDK, commander,
+// cli-progress) into one file at our build time: `npx cdk-serverless-patterns probe` then works from the
+// tarball while the construct library keeps no runtime dependency. lib/cli (jsii's copy) is not shipped.
+const cliBundle = project.addTask('bundle:cli', {
+  description: 'Bundle the latency probe command into assets/cli/probe.js',
+  exec: 'esbuild --bundle src/cli/main.ts --platform=node --target=node20 --outfile=assets/cli/probe.js --log-level=warning',
+});
+project.bundler.bundleTask.spawn(cliBundle);
+project.addBins({ 'cdk-serverless-patterns': 'assets/cli/probe.js' });
+project.npmignore?.exclude('/lib/cli/');
+// ...so its imports are build-time (dev) dependencies by design.
+project.eslint?.allowDevDeps('src/cli/**');
 
 project.synth();

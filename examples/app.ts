@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
 import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
 
 /**
@@ -9,6 +10,7 @@ import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
 export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack[] } {
   const stacks: Stack[] = [
     new ProvisionedFunctionExampleStack(app, 'ProvisionedFunctionExample'),
+    new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
   ];
   return { app, stacks };
 }

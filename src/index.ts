@@ -1,2 +1,3 @@
 // The jsii API: one line per construct folder.
 export * from './provisioned-function';
+export * from './durable-subscriber';

@@ -1,0 +1,276 @@
+import { readFileSync } from 'fs';
+import { Agent as HttpAgent } from 'http';
+import { Agent as HttpsAgent } from 'https';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Command, CommanderError } from 'commander';
+import { SetupError, checkInvokable, createInvoker } from './invoker';
+import {
+  UsageError, parseDuration, parseFunctionRef, parseInteger, parsePayload, parseQualifier, parseRate,
+} from './options';
+import { Progress } from './progress';
+import { getProvisionedConcurrency } from './provisioned';
+import { renderJson, renderTable } from './render';
+import { ProbeReport, summarizeQualifier } from './report';
+import { ProbeRunner } from './runner';
+import { Thresholds, evaluateThresholds } from './thresholds';
+
+export const BIN_NAME = 'cdk-serverless-patterns';
+
+/** Exit statuses, so that a pipeline can tell a broken threshold from a broken command line. */
+export const ExitCode = {
+  OK: 0,
+  THRESHOLD_BROKEN: 1,
+  USAGE: 2,
+  INTERRUPTED: 130,
+} as const;
+
+/** After Ctrl-C, how long requests already in flight may take to return before they are abandoned. */
+export const IN_FLIGHT_GRACE_MS = 2000;
+
+const USAGE_HINT = `(run "${BIN_NAME} probe --help" for usage)`;
+
+export interface CliStreams {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  /** Aborted when the user presses Ctrl-C: the probe stops and prints what it has. */
+  readonly interrupt?: AbortSignal;
+}
+
+interface RawOptions {
+  readonly qualifier?: string[];
+  readonly payload?: string;
+  readonly payloadFile?: string;
+  readonly concurrency: string;
+  readonly requests?: string;
+  readonly duration?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly endpointUrl?: string;
+  readonly json?: boolean;
+  readonly progress: boolean;
+  readonly maxColdStarts?: string;
+  readonly maxThrottles?: string;
+  readonly maxErrorRate?: string;
+  readonly maxP50?: string;
+  readonly maxP90?: string;
+  readonly maxP99?: string;
+}
+
+/** A validated probe, ready to run. */
+export interface ProbeConfig {
+  readonly functionName: string;
+  readonly qualifiers: readonly string[];
+  readonly payload?: string;
+  readonly concurrency: number;
+  readonly requests?: number;
+  readonly durationMs?: number;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly endpoint?: string;
+  readonly json: boolean;
+  readonly progress: boolean;
+  readonly thresholds: Thresholds;
+}
+
+const DEFAULT_REQUESTS = 100;
+// A probe, not a load test: every result is kept in memory for the percentiles (under 1 KB each), so
+// --requests is capped, and so is a --duration run.
+const MAX_REQUESTS = 100_000;
+const HOUR_MS = 3_600_000;
+const MAX_LATENCY_MS = 900_000; // Lambda's 15-minute timeout
+
+/** Turns the raw command line into a probe, or throws a UsageError naming what is wrong. */
+export function resolveConfig(functionArg: string, raw: RawOptions): ProbeConfig {
+  const ref = parseFunctionRef(functionArg);
+  const listed = (raw.qualifier ?? []).flatMap((q) => q.split(',')).map((q) => parseQualifier(q.trim()));
+  if (ref.qualifier !== undefined && listed.length > 0) {
+    throw new UsageError(`the function name already has the qualifier ${ref.qualifier}: drop it or --qualifier`);
+  }
+  const qualifiers = listed.length > 0 ? listed : [ref.qualifier ?? '$LATEST'];
+  const duplicate = qualifiers.find((q, i) => qualifiers.indexOf(q) !== i);
+  if (duplicate !== undefined) {
+    throw new UsageError(`--qualifier ${duplicate} is given twice`);
+  }
+  if (raw.payload !== undefined && raw.payloadFile !== undefined) {
+    throw new UsageError('--payload and --payload-file cannot be used together');
+  }
+  if (raw.requests !== undefined && raw.duration !== undefined) {
+    throw new UsageError('--requests and --duration cannot be used together');
+  }
+  if (raw.region !== undefined && ref.region !== undefined && raw.region !== ref.region) {
+    throw new UsageError(`--region ${raw.region} differs from the region of the function ARN, ${ref.region}`);
+  }
+  let endpoint: string | undefined;
+  if (raw.endpointUrl !== undefined) {
+    const url = URL.canParse(raw.endpointUrl) ? new URL(raw.endpointUrl) : undefined;
+    if (url === undefined || !['http:', 'https:'].includes(url.protocol)) {
+      throw new UsageError(`--endpoint-url must be an http(s) URL, got ${JSON.stringify(raw.endpointUrl)}`);
+    }
+    endpoint = raw.endpointUrl;
+  }
+  const optional = <T>(value: string | undefined, parse: (v: string) => T) => (value === undefined ? undefined : parse(value));
+  const durationMs = optional(raw.duration, (v) => parseDuration('--duration', v, 1000, HOUR_MS));
+  return {
+    functionName: ref.functionName,
+    qualifiers,
+    payload: raw.payloadFile !== undefined
+      ? parsePayload(`--payload-file ${raw.payloadFile}`, readPayloadFile(raw.payloadFile))
+      : optional(raw.payload, (v) => parsePayload('--payload', v)),
+    concurrency: parseInteger('--concurrency', raw.concurrency, 1, 1000),
+    requests: durationMs === undefined
+      ? parseInteger('--requests', raw.requests ?? String(DEFAULT_REQUESTS), 1, MAX_REQUESTS)
+      : undefined,
+    durationMs,
+    region: raw.region ?? ref.region,
+    profile: raw.profile,
+    endpoint,
+    json: raw.json ?? false,
+    progress: raw.progress,
+    thresholds: {
+      maxColdStarts: optional(raw.maxColdStarts, (v) => parseInteger('--max-cold-starts', v, 0, 1_000_000)),
+      maxThrottles: optional(raw.maxThrottles, (v) => parseInteger('--max-throttles', v, 0, 1_000_000)),
+      maxErrorRate: optional(raw.maxErrorRate, (v) => parseRate('--max-error-rate', v)),
+      maxP50Ms: optional(raw.maxP50, (v) => parseDuration('--max-p50', v, 0, MAX_LATENCY_MS)),
+      maxP90Ms: optional(raw.maxP90, (v) => parseDuration('--max-p90', v, 0, MAX_LATENCY_MS)),
+      maxP99Ms: optional(raw.maxP99, (v) => parseDuration('--max-p99', v, 0, MAX_LATENCY_MS)),
+    },
+  };
+}
+
+function readPayloadFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--payload-file ${path} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+function createClient(config: ProbeConfig): LambdaClient {
+  // One socket per request in flight: the SDK's default pool (50 sockets) would otherwise queue
+  // requests inside the client and add that wait to the measured latency.
+  const maxSockets = config.concurrency * config.qualifiers.length;
+  return new LambdaClient({
+    region: config.region,
+    profile: config.profile,
+    endpoint: config.endpoint,
+    // A retried request would hide a throttle and report two attempts as one slow request.
+    maxAttempts: 1,
+    requestHandler: {
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    },
+  });
+}
+
+/** Runs a validated probe against Lambda and writes its report; returns the exit status. */
+export async function runProbe(config: ProbeConfig, streams: CliStreams): Promise<number> {
+  const client = createClient(config);
+  try {
+    let region: string;
+    try {
+      region = await client.config.region();
+    } catch {
+      throw new SetupError('no AWS region: pass --region, set AWS_REGION, or set a region in your profile');
+    }
+    for (const qualifier of config.qualifiers) {
+      await checkInvokable(client, config.functionName, qualifier);
+    }
+    const provisioned = await Promise.all(
+      config.qualifiers.map((q) => getProvisionedConcurrency(client, config.functionName, q)));
+
+    const progress = config.progress && streams.stderr.isTTY
+      ? new Progress(streams.stderr, {
+        requests: config.requests === undefined ? undefined : config.requests * config.qualifiers.length,
+        durationMs: config.durationMs,
+      })
+      : undefined;
+    const runner = new ProbeRunner(
+      { qualifiers: config.qualifiers, concurrency: config.concurrency, requests: config.requests ?? MAX_REQUESTS, durationMs: config.durationMs },
+      createInvoker(client, config.functionName, config.payload),
+      (result) => progress?.onResult(result));
+    const onInterrupt = () => runner.stop(IN_FLIGHT_GRACE_MS);
+    streams.interrupt?.addEventListener('abort', onInterrupt);
+    if (streams.interrupt?.aborted) {
+      onInterrupt();
+    }
+    const outcome = await runner.run().finally(() => {
+      streams.interrupt?.removeEventListener('abort', onInterrupt);
+      progress?.stop();
+    });
+
+    const report: ProbeReport = {
+      functionName: config.functionName,
+      region,
+      endpoint: config.endpoint,
+      concurrency: config.concurrency,
+      requestsPerQualifier: config.requests,
+      durationMs: config.durationMs,
+      elapsedMs: Math.round(outcome.elapsedMs),
+      interrupted: outcome.interrupted,
+      qualifiers: config.qualifiers.map((q, i) => summarizeQualifier(q, provisioned[i], outcome.results)),
+    };
+    const checks = evaluateThresholds(report.qualifiers, config.thresholds);
+    streams.stdout.write(config.json ? renderJson(report, checks) : renderTable(report, checks));
+    if (outcome.interrupted) {
+      return ExitCode.INTERRUPTED;
+    }
+    return checks.every((c) => c.passed) ? ExitCode.OK : ExitCode.THRESHOLD_BROKEN;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The whole command line: `cdk-serverless-patterns probe <function> [options]`. Returns the exit status. */
+export async function runCli(argv: readonly string[], streams: CliStreams): Promise<number> {
+  let status: number = ExitCode.OK;
+  const program = new Command(BIN_NAME)
+    .description('Tools for functions built with cdk-serverless-patterns')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => streams.stdout.write(s), writeErr: (s) => streams.stderr.write(s) })
+    .showHelpAfterError(USAGE_HINT);
+
+  program.command('probe')
+    .description('Invoke a function under load and report latency percentiles, cold starts, errors and throttles '
+      + 'per qualifier, with its provisioned concurrency. Exits 1 when a --max-* threshold is broken.')
+    .argument('<function>', 'function name, partial ARN or ARN, optionally with :qualifier')
+    .option('-q, --qualifier <qualifier>', 'version or alias to probe; repeat (or comma-separate) to probe several side by side (default: $LATEST)',
+      (value: string, previous: string[] = []) => [...previous, value])
+    .option('-p, --payload <json>', 'event to send, as inline JSON')
+    .option('--payload-file <path>', 'event to send, read from a JSON file')
+    .option('-c, --concurrency <n>', 'requests in flight at once, per qualifier (1-1000)', '10')
+    .option('-n, --requests <n>', `requests per qualifier (1-${MAX_REQUESTS}; default: ${DEFAULT_REQUESTS})`)
+    .option('-d, --duration <duration>', `send requests for this long instead of a fixed number (e.g. 30s, 5m; at most 1h and ${MAX_REQUESTS} requests)`)
+    .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, then your profile)')
+    .option('--profile <profile>', 'shared-config profile for credentials and region (default: AWS_PROFILE, then default)')
+    .option('--endpoint-url <url>', 'send requests to this Lambda-compatible endpoint instead of AWS')
+    .option('--json', 'print the report as JSON (for CI)')
+    .option('--no-progress', 'do not show the progress bar (it only shows on a terminal anyway)')
+    .option('--max-cold-starts <n>', 'fail when a qualifier has more cold starts than this')
+    .option('--max-throttles <n>', 'fail when a qualifier has more throttled requests than this')
+    .option('--max-error-rate <rate>', 'fail above this share of failed requests (0.01 or 1%)')
+    .option('--max-p50 <duration>', 'fail when the p50 latency is above this (e.g. 100ms)')
+    .option('--max-p90 <duration>', 'fail when the p90 latency is above this')
+    .option('--max-p99 <duration>', 'fail when the p99 latency is above this (e.g. 200ms, 1.5s)')
+    .action(async (functionArg: string, raw: RawOptions) => {
+      status = await runProbe(resolveConfig(functionArg, raw), streams);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return status;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; anything else commander rejects is a usage error it has already printed.
+      return e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    if (e instanceof UsageError) {
+      streams.stderr.write(`error: ${e.message}\n${USAGE_HINT}\n`);
+      return ExitCode.USAGE;
+    }
+    if (e instanceof SetupError) {
+      streams.stderr.write(`error: ${e.message}\n`);
+      return ExitCode.USAGE;
+    }
+    throw e;
+  }
+}

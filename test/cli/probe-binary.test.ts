@@ -1,0 +1,226 @@
+/**
+ * End to end: the bundled command (assets/cli/probe.js, what the npm `bin` points at) run as a child
+ * process against a Lambda-compatible HTTP server on loopback, through --endpoint-url, with static
+ * credentials from the environment. Proves the bundle, the SDK wiring (SigV4, REST bindings, headers),
+ * the exit statuses and Ctrl-C on a real process.
+ */
+import { execFileSync, spawn } from 'child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
+import { join } from 'path';
+import { FakeLambda, startFakeLambda } from './support/fake-lambda';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'assets', 'cli', 'probe.js');
+const SOURCES = join(ROOT, 'src', 'cli');
+
+/** Bundles the command when it is missing or older than its sources (a fresh clone, or an edit). */
+function ensureBundle() {
+  const newestSource = Math.max(...readdirSync(SOURCES).map((f) => statSync(join(SOURCES, f)).mtimeMs));
+  if (!existsSync(BIN) || statSync(BIN).mtimeMs < newestSource) {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'projen'), ['bundle:cli'], { cwd: ROOT, stdio: 'pipe' });
+  }
+}
+
+interface RunResult {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the binary; `whileRunning` may act on the live process (e.g. send SIGINT). Killed after 60 s. */
+function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      AWS_ACCESS_KEY_ID: 'AKIDPROBEE2E',
+      AWS_SECRET_ACCESS_KEY: 'probe-e2e-secret',
+      AWS_REGION: 'us-east-1',
+      // nothing from the developer's own AWS setup
+      AWS_CONFIG_FILE: join(ROOT, 'nonexistent', 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'nonexistent', 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  whileRunning?.(child);
+  return new Promise((resolve) => child.on('close', (status, signal) => {
+    clearTimeout(guard);
+    resolve({ status, signal, stdout, stderr });
+  }));
+}
+
+let lambda: FakeLambda;
+
+beforeAll(async () => {
+  ensureBundle();
+  lambda = await startFakeLambda('orders', {
+    live: { durationMs: 15, initMs: 250, provisioned: 4 },
+    7: { durationMs: 15, initMs: 250 },
+    capped: { durationMs: 40, initMs: 0, maxConcurrency: 2 },
+    slow: { durationMs: 200, initMs: 0 },
+    quiet: { durationMs: 5, initMs: 0, noLogTail: true },
+    stuck: { durationMs: 60_000, initMs: 0 },
+  });
+});
+
+afterAll(() => lambda?.close());
+
+const invokes = (qualifier: string) => lambda.requests.filter((r) => r.path.endsWith('/invocations') && r.qualifier === qualifier);
+
+test('the provisioned alias has no cold starts, the plain version one per concurrent environment', async () => {
+  const { status, stdout, stderr } = await run(['probe', 'orders', '-q', 'live', '-q', '7', '-c', '4', '-n', '40',
+    '--endpoint-url', lambda.endpoint, '--max-cold-starts', '0', '--json']);
+  expect(stderr).toBe('');
+  expect(status).toBe(1);
+  const report = JSON.parse(stdout);
+  const [live, seven] = report.qualifiers;
+  expect(live).toMatchObject({
+    requests: 40,
+    succeeded: 40,
+    coldStarts: 0,
+    provisionedConcurrency: { status: 'READY', requested: 4, allocated: 4, available: 4 },
+  });
+  expect(seven).toMatchObject({ requests: 40, succeeded: 40, coldStarts: 4, provisionedConcurrency: { status: 'none' } });
+  expect(seven.initDurationMs).toMatchObject({ count: 4, p50: 250 });
+  // a cold start is felt by the caller: the slowest request of 7 waited for an init, live's never did
+  expect(seven.latencyMs.max).toBeGreaterThanOrEqual(265);
+  expect(live.latencyMs.p50).toBeGreaterThanOrEqual(15);
+  expect(report.thresholds.map((t: { qualifier: string; passed: boolean }) => [t.qualifier, t.passed])).toEqual([['live', true], ['7', false]]);
+
+  // what the server saw: bounded concurrency, signed requests asking for the log tail, a dry run first
+  expect(lambda.maxInFlight.get('live')).toBe(4);
+  expect(lambda.maxInFlight.get('7')).toBe(4);
+  for (const q of ['live', '7']) {
+    const seen = invokes(q);
+    expect(seen.filter((r) => r.invocationType === 'DryRun')).toHaveLength(1);
+    expect(seen.filter((r) => r.invocationType === 'RequestResponse' && r.logType === 'Tail')).toHaveLength(40);
+    expect(seen.every((r) => /^AWS4-HMAC-SHA256 Credential=AKIDPROBEE2E\/\d{8}\/us-east-1\/lambda\/aws4_request/.test(r.authorization ?? ''))).toBe(true);
+  }
+  expect(lambda.requests.filter((r) => r.path.endsWith('/provisioned-concurrency')).map((r) => r.qualifier).sort()).toEqual(['7', 'live']);
+});
+
+test('the table report, exit 0 without thresholds', async () => {
+  // environments of a new server: the previous test left 7 warm, as Lambda would for a while
+  const fresh = await startFakeLambda('orders', {
+    live: { durationMs: 15, initMs: 250, provisioned: 4 },
+    7: { durationMs: 15, initMs: 250 },
+  });
+  const { status, stdout } = await run(['probe', 'orders', '-q', 'live,7', '-c', '4', '-n', '40', '--endpoint-url', fresh.endpoint])
+    .finally(() => fresh.close());
+  expect(status).toBe(0);
+  expect(stdout).toMatch(/^Latency probe of orders \(us-east-1 via http:\/\/127\.0\.0\.1:\d+\): 40 requests per qualifier, concurrency 4/);
+  expect(stdout).toMatch(/\nProvisioned concurrency +READY +none\n/);
+  expect(stdout).toMatch(/\nCold starts +0 +4\n/);
+  expect(stdout).toMatch(/\nInit duration p50 +- +250\.0 ms\n/);
+});
+
+test('throttles are counted per request and the run goes on', async () => {
+  const { status, stdout } = await run(['probe', 'orders', '-q', 'capped', '-c', '4', '-n', '30',
+    '--endpoint-url', lambda.endpoint, '--max-throttles', '0', '--json']);
+  expect(status).toBe(1);
+  const [capped] = JSON.parse(stdout).qualifiers;
+  expect(capped.throttles).toBeGreaterThan(0);
+  expect(capped.succeeded + capped.throttles).toBe(30);
+  expect(capped.topErrors[0]).toMatchObject({
+    code: 'TooManyRequestsException', message: 'Rate Exceeded. (ReservedFunctionConcurrentInvocationLimitExceeded)',
+  });
+  expect(lambda.maxInFlight.get('capped')).toBe(2);
+});
+
+test('function errors are reported with their type and message', async () => {
+  const { status, stdout } = await run(['probe', 'orders', '-q', '7', '-c', '2', '-n', '6', '--payload', '{"fail":true}',
+    '--endpoint-url', lambda.endpoint, '--max-error-rate', '50%']);
+  expect(status).toBe(1);
+  expect(stdout).toMatch(/\nFunction errors +6\n/);
+  expect(stdout).toContain('6 x Error: boom');
+  expect(stdout).toContain('FAIL  7  --max-error-rate: 100.00% > 50.00%');
+});
+
+test('a response without a log tail leaves cold starts unknown', async () => {
+  const { status, stdout } = await run(['probe', 'orders', '-q', 'quiet', '-n', '3', '--endpoint-url', lambda.endpoint, '--max-cold-starts', '0']);
+  expect(status).toBe(1);
+  expect(stdout).toMatch(/\nCold starts +0 \(\+3 unknown\)\n/);
+});
+
+test('an unknown function or qualifier: a clear message, a usage hint, exit 2, nothing invoked', async () => {
+  const before = lambda.requests.length;
+  const fn = await run(['probe', 'payments', '--endpoint-url', lambda.endpoint]);
+  expect(fn.status).toBe(2);
+  expect(fn.stderr).toMatch(/error: function payments with qualifier \$LATEST was not found \(Function not found: .*\); check the name, --qualifier and --region/);
+  expect(fn.stderr).toContain('(run "cdk-serverless-patterns probe --help" for usage)');
+  const qualifier = await run(['probe', 'orders', '-q', 'blue', '--endpoint-url', lambda.endpoint]);
+  expect(qualifier.status).toBe(2);
+  expect(qualifier.stderr).toMatch(/function orders with qualifier blue was not found/);
+  expect(lambda.requests.slice(before).every((r) => r.invocationType === 'DryRun')).toBe(true);
+});
+
+test('a bad number is refused before anything is sent', async () => {
+  const before = lambda.requests.length;
+  const { status, stderr, stdout } = await run(['probe', 'orders', '-c', 'many', '--endpoint-url', lambda.endpoint]);
+  expect(status).toBe(2);
+  expect(stderr).toMatch(/^error: --concurrency must be an integer between 1 and 1000, got "many"\n/);
+  expect(stdout).toBe('');
+  expect(lambda.requests.length).toBe(before);
+});
+
+/** Sends SIGINT (`times` times, 100 ms apart) once the server has received `after` more invocations of `qualifier`. */
+const interruptAfter = (qualifier: string, after: number, times = 1) => (child: ReturnType<typeof spawn>) => {
+  const count = () => invokes(qualifier).filter((r) => r.invocationType === 'RequestResponse').length;
+  const target = count() + after;
+  const poll = setInterval(() => {
+    if (count() >= target) {
+      clearInterval(poll);
+      for (let i = 0; i < times; i++) {
+        setTimeout(() => child.kill('SIGINT'), i * 100);
+      }
+    }
+  }, 20);
+  child.on('close', () => clearInterval(poll));
+};
+
+test('Ctrl-C (SIGINT) prints the partial report and exits 130', async () => {
+  const result = await run(['probe', 'orders', '-q', 'slow', '-c', '2', '-n', '1000', '--endpoint-url', lambda.endpoint, '--json'],
+    interruptAfter('slow', 4));
+  expect(result.signal).toBeNull();
+  expect(result.status).toBe(130);
+  const report = JSON.parse(result.stdout);
+  expect(report.interrupted).toBe(true);
+  const [slow] = report.qualifiers;
+  expect(slow.requests).toBeGreaterThanOrEqual(4);
+  expect(slow.requests).toBeLessThan(1000);
+  // the requests in flight at Ctrl-C (200 ms each) finished within the grace period
+  expect(slow.aborted).toBe(0);
+  expect(slow.succeeded).toBe(slow.requests);
+});
+
+test('after Ctrl-C, requests still in flight past the grace period are abandoned', async () => {
+  const started = Date.now();
+  const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
+    interruptAfter('stuck', 2));
+  expect(result.status).toBe(130);
+  const [stuck] = JSON.parse(result.stdout).qualifiers;
+  expect(stuck).toMatchObject({ requests: 0, aborted: 2 });
+  // the 2 s grace, not the function's 60 s
+  expect(Date.now() - started).toBeLessThan(20_000);
+});
+
+test('a second Ctrl-C exits at once, without a report', async () => {
+  const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
+    interruptAfter('stuck', 2, 2));
+  expect(result.status).toBe(130);
+  expect(result.stdout).toBe('');
+});
+
+test('the bundle holds the command and its SDK, and nothing of the construct library', () => {
+  const bundle = readFileSync(BIN, 'utf8');
+  expect(bundle.startsWith('#!/usr/bin/env node\n')).toBe(true);
+  expect(bundle).toContain('node_modules/@aws-sdk/client-lambda/');
+  expect(bundle).not.toMatch(/node_modules\/(aws-cdk-lib|constructs)\//);
+  expect(bundle).not.toMatch(/src\/(common|index)/);
+});
