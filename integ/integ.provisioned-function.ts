@@ -39,14 +39,14 @@ const ready = integ.assertions.awsApiCall('Lambda', 'getProvisionedConcurrencyCo
 }).expect(ExpectedResult.objectLike({ Status: 'READY', AllocatedProvisionedConcurrentExecutions: 1 }))
   .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
 
-// `name:alias` invokes the alias (the provider's IAM grant is built from a name, not an ARN).
+// `name:alias` invokes the alias (the provider's IAM grant is built from a name, not an ARN). No
+// assertion on the version number: a cross-stack export of it would block the next code update.
 const invoke = integ.assertions.invokeFunction({
   functionName: `${pf.lambdaFunction.functionName}:${pf.alias.aliasName}`,
   payload: JSON.stringify({ name: 'integ' }),
 });
 invoke.expect(ExpectedResult.objectLike({
   StatusCode: 200,
-  ExecutedVersion: pf.version.version,
   Payload: Match.serializedJson({ greeting: 'hello integ', initializationType: 'provisioned-concurrency' }),
 }));
 ready.next(invoke);
