@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
+import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
 import { ServerlessPipelineExampleStack } from './stacks/serverless-pipeline';
 
 /**
@@ -9,6 +10,7 @@ import { ServerlessPipelineExampleStack } from './stacks/serverless-pipeline';
  */
 export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack[] } {
   const stacks: Stack[] = [
+    new ProvisionedFunctionExampleStack(app, 'ProvisionedFunctionExample'),
     new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
     new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
   ];

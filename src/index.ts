@@ -1,3 +1,4 @@
 // The jsii API: one line per construct folder.
+export * from './provisioned-function';
 export * from './durable-subscriber';
 export * from './serverless-pipeline';

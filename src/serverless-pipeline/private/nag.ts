@@ -6,7 +6,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { IConstruct } from 'constructs';
 import { acknowledgeNagRule } from '../../common/nag';
-import { acknowledgeNagFinding } from '../../common/nag-finding';
 
 /** What the acknowledgements need to know about the pipeline, once it is built. */
 export interface BuiltPipelineFacts {
@@ -75,12 +74,12 @@ export function acknowledgePipelineInternals(facts: BuiltPipelineFacts): void {
       .flatMap(([, arns]) => arns.map((arn) => `Resource::${renderForNag(Stack.of(policy), arn)}`));
     for (const finding of wildcardFindings(policy)) {
       if (gatePatterns.includes(finding)) {
-        acknowledgeNagFinding(policy, `AwsSolutions-IAM5[${finding}]`,
+        acknowledgeNagRule(policy, `AwsSolutions-IAM5[${finding}]`,
           'A latency gate may invoke the probed alias of functions whose name CloudFormation generates: their names are unknown until deployed, so the ARN matches the prefix CloudFormation gives them (the stack name) and the alias name exactly.');
         continue;
       }
       const rule = rules.find((r) => r.pattern.test(finding));
-      if (rule) acknowledgeNagFinding(policy, `AwsSolutions-IAM5[${finding}]`, rule.reason);
+      if (rule) acknowledgeNagRule(policy, `AwsSolutions-IAM5[${finding}]`, rule.reason);
     }
   }
 

@@ -1,0 +1,69 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { allResolved, validateDurationRange, validateIntegerRange, validateNumberRange } from '../../common/validation';
+import type { ProvisionedFunctionProps } from '../provisioned-function';
+
+/** Lambda's largest timeout. */
+const MAX_TIMEOUT = Duration.minutes(15);
+/** Lambda alias names: letters, digits, `-` and `_`, 1-128 characters, not only digits (that would be a version). */
+const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
+
+/** Throws unless `value` is an integer >= min; `undefined` and tokens pass. */
+function validateAtLeast(prop: string, value: number | undefined, min: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${prop} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+/** Throws unless `low <= high` when both are known at synth time. */
+function validateOrder(lowProp: string, low: number | undefined, highProp: string, high: number | undefined): void {
+  if (allResolved(low, high) && low! > high!) {
+    throw new Error(`${lowProp} (${low}) must be <= ${highProp} (${high})`);
+  }
+}
+
+/**
+ * The synth-time checks of a ProvisionedFunction's props. Values that are tokens are never
+ * rejected; a relation between two values is checked only when both are known.
+ */
+export function validateProvisionedFunctionProps(props: ProvisionedFunctionProps): void {
+  if (!Token.isUnresolved(props.aliasName) && props.aliasName !== undefined && !ALIAS_NAME.test(props.aliasName)) {
+    throw new Error(`aliasName must be 1-128 letters, digits, '-' or '_' and not only digits, got '${props.aliasName}'`);
+  }
+  validateAtLeast('provisionedConcurrency', props.provisionedConcurrency, 1);
+  validateDurationRange('timeout', props.timeout, Duration.seconds(1), MAX_TIMEOUT);
+  if (props.snapStart) {
+    // https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes
+    throw new Error('snapStart cannot be combined with provisioned concurrency (Lambda does not support both on one version)');
+  }
+  validateOrder('provisionedConcurrency', props.provisionedConcurrency, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions);
+
+  const scaling = props.autoScaling;
+  if (!scaling) return;
+  validateAtLeast('autoScaling.minCapacity', scaling.minCapacity, 1);
+  validateAtLeast('autoScaling.maxCapacity', scaling.maxCapacity, 1);
+  validateNumberRange('autoScaling.utilizationTarget', scaling.utilizationTarget, 0.1, 0.9);
+  validateOrder('autoScaling.minCapacity', scaling.minCapacity, 'provisionedConcurrency', props.provisionedConcurrency);
+  validateOrder('provisionedConcurrency', props.provisionedConcurrency, 'autoScaling.maxCapacity', scaling.maxCapacity);
+  // Scaling past the reserved concurrency would fail at run time, when the capacity is needed.
+  validateOrder('autoScaling.maxCapacity', scaling.maxCapacity, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions);
+
+  const min = scaling.minCapacity ?? props.provisionedConcurrency;
+  const names = new Set<string>();
+  (scaling.schedules ?? []).forEach((s, i) => {
+    const label = `autoScaling.schedules[${i}] (${s.name})`;
+    if (names.has(s.name)) {
+      throw new Error(`${label}: schedule names must be unique, '${s.name}' is used twice`);
+    }
+    names.add(s.name);
+    if (s.minCapacity === undefined && s.maxCapacity === undefined) {
+      throw new Error(`${label} must set minCapacity, maxCapacity or both`);
+    }
+    for (const [prop, value] of [['minCapacity', s.minCapacity], ['maxCapacity', s.maxCapacity]] as const) {
+      if (allResolved(value, min, scaling.maxCapacity)) {
+        validateIntegerRange(`${label}.${prop}`, value, min, scaling.maxCapacity);
+      }
+    }
+    validateOrder(`${label}.minCapacity`, s.minCapacity, `${label}.maxCapacity`, s.maxCapacity);
+  });
+}

@@ -1,0 +1,364 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { validateProvisionedFunctionProps } from './private/validate';
+import { createAlarm } from '../common/alarms';
+import { acknowledgeNagRule, nagResourceText } from '../common/nag';
+import { createSecureFunction } from '../common/secure-function';
+
+/**
+ * A scheduled change of the auto-scaling bounds, e.g. a higher floor during business hours.
+ *
+ * @see https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-scheduled-scaling.html
+ */
+export interface ProvisionedConcurrencySchedule {
+  /**
+   * Name of the scheduled action (also its construct id): unique among the schedules.
+   */
+  readonly name: string;
+
+  /**
+   * When the action runs, e.g. `appscaling.Schedule.cron({ hour: '8', minute: '0', weekDay: 'MON-FRI' })`.
+   */
+  readonly schedule: appscaling.Schedule;
+
+  /**
+   * The lowest provisioned concurrency from this time on. Must lie within the auto-scaling
+   * `minCapacity`-`maxCapacity` range. Set this, `maxCapacity`, or both.
+   *
+   * @default - unchanged
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * The highest provisioned concurrency from this time on. Must lie within the auto-scaling
+   * `minCapacity`-`maxCapacity` range. Set this, `minCapacity`, or both.
+   *
+   * @default - unchanged
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Time zone of a cron or `at` schedule.
+   *
+   * @default - UTC
+   */
+  readonly timeZone?: TimeZone;
+}
+
+/**
+ * Application Auto Scaling of the alias's provisioned concurrency: target tracking on
+ * `ProvisionedConcurrencyUtilization`, plus optional schedules.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html#managing-provisioned-concurency
+ */
+export interface ProvisionedConcurrencyAutoScaling {
+  /**
+   * The lowest provisioned concurrency auto-scaling may set. Must be <= `provisionedConcurrency`.
+   *
+   * @default - the `provisionedConcurrency` of the construct
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * The highest provisioned concurrency auto-scaling may set. Must be >= `provisionedConcurrency`
+   * and, when `reservedConcurrentExecutions` is set, <= it.
+   */
+  readonly maxCapacity: number;
+
+  /**
+   * The share of provisioned environments in use that target tracking keeps. Valid range: 0.1-0.9.
+   *
+   * @default 0.7
+   */
+  readonly utilizationTarget?: number;
+
+  /**
+   * Scheduled changes of the scaling bounds, e.g. a higher floor during business hours.
+   *
+   * @default - no schedules
+   */
+  readonly schedules?: ProvisionedConcurrencySchedule[];
+}
+
+/**
+ * Gradual traffic shifting to each new version with CodeDeploy.
+ *
+ * @see https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html#deployment-configuration-lambda
+ */
+export interface GradualDeployment {
+  /**
+   * How traffic moves to the new version, e.g. `LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES`.
+   */
+  readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
+
+  /**
+   * Alarms that stop the deployment and roll back to the previous version when they fire,
+   * typically on the new version's errors.
+   *
+   * @default - no alarms (only a failed hook rolls back)
+   */
+  readonly alarms?: cloudwatch.IAlarm[];
+
+  /**
+   * Function CodeDeploy runs before shifting traffic; it must report its result with
+   * `PutLifecycleEventHookExecutionStatus` (granted to it).
+   *
+   * @default - no pre-traffic hook
+   */
+  readonly preHook?: lambda.IFunction;
+
+  /**
+   * Function CodeDeploy runs after all traffic has shifted; it must report its result with
+   * `PutLifecycleEventHookExecutionStatus` (granted to it).
+   *
+   * @default - no post-traffic hook
+   */
+  readonly postHook?: lambda.IFunction;
+
+  /**
+   * Whether the construct's own alarms (spillover, sustained high utilization) also roll back a
+   * deployment. They measure capacity rather than the new version's correctness, so a traffic
+   * peak during a deployment would undo a good release: off unless you want that.
+   *
+   * @default false
+   */
+  readonly rollbackOnConstructAlarms?: boolean;
+}
+
+/**
+ * Properties of a ProvisionedFunction: the function's own props, plus its alias, provisioned
+ * concurrency, auto-scaling and deployment.
+ *
+ * The asynchronous-invocation options (`onFailure`, `onSuccess`, `maxEventAge`, `retryAttempts`)
+ * are applied to the alias, which callers invoke, rather than to `$LATEST`.
+ */
+export interface ProvisionedFunctionProps extends lambda.FunctionProps {
+  /**
+   * Name of the alias callers invoke: 1-128 letters, digits, `-` or `_`, not only digits.
+   *
+   * @default 'live'
+   */
+  readonly aliasName?: string;
+
+  /**
+   * Number of execution environments Lambda keeps initialized for the alias (>= 1). With
+   * `autoScaling`, the value each deployment starts from.
+   *
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
+   */
+  readonly provisionedConcurrency: number;
+
+  /**
+   * Auto-scaling of the provisioned concurrency.
+   *
+   * @default - fixed provisioned concurrency
+   */
+  readonly autoScaling?: ProvisionedConcurrencyAutoScaling;
+
+  /**
+   * Gradual deployment of each new version through CodeDeploy.
+   *
+   * @default - each deployment switches the alias to the new version at once
+   */
+  readonly deployment?: GradualDeployment;
+
+  /**
+   * SNS topic notified when an alarm of the construct changes to ALARM or back to OK.
+   *
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** Periods the utilization alarm waits for: short peaks are what target tracking absorbs. */
+const HIGH_UTILIZATION_PERIODS = 5;
+/** Utilization above which callers are close to spilling over to on-demand (cold) environments. */
+const HIGH_UTILIZATION_THRESHOLD = 0.9;
+
+/**
+ * A Lambda function whose callers invoke an alias on its current version with provisioned
+ * concurrency, so latency-sensitive callers never wait for a cold start.
+ *
+ * Grants and event sources attach to the alias, so provisioned environments are the ones used.
+ */
+export class ProvisionedFunction extends Construct implements iam.IGrantable {
+  /** The function (unqualified); callers should use `alias`. */
+  public readonly lambdaFunction: lambda.Function;
+  /** The published version of the function's current code and configuration. */
+  public readonly version: lambda.Version;
+  /** The alias callers invoke; it holds the provisioned concurrency. */
+  public readonly alias: lambda.Alias;
+  /** The scalable provisioned concurrency, when `autoScaling` is set. */
+  public readonly scalableTarget?: lambda.IScalableFunctionAttribute;
+  /** The CodeDeploy deployment group, when `deployment` is set. */
+  public readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
+  /** Alarms on spillover to cold environments and on sustained high utilization. */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** The function's execution role. */
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: ProvisionedFunctionProps) {
+    super(scope, id);
+    validateProvisionedFunctionProps(props);
+
+    const {
+      aliasName, provisionedConcurrency, autoScaling, deployment, alarmTopic,
+      onFailure, onSuccess, maxEventAge, retryAttempts,
+      ...functionProps
+    } = props;
+
+    this.lambdaFunction = createSecureFunction(this, 'Function', functionProps);
+    this.grantPrincipal = this.lambdaFunction.grantPrincipal;
+    this.acknowledgeDeadLetterQueue(props);
+
+    this.version = this.lambdaFunction.currentVersion;
+    this.alias = new lambda.Alias(this, 'Alias', {
+      aliasName: aliasName ?? 'live',
+      version: this.version,
+      // An EventInvokeConfig on the function would apply to $LATEST only, which nobody invokes.
+      onFailure,
+      onSuccess,
+      maxEventAge,
+      retryAttempts,
+    });
+    // Set on the L1: the L2 compares the value with 0 and so rejects a token (a negative number).
+    (this.alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig = {
+      provisionedConcurrentExecutions: provisionedConcurrency,
+    };
+
+    if (autoScaling) {
+      this.scalableTarget = this.alias.addAutoScaling({
+        minCapacity: autoScaling.minCapacity ?? provisionedConcurrency,
+        maxCapacity: autoScaling.maxCapacity,
+      });
+      this.scalableTarget.scaleOnUtilization({ utilizationTarget: autoScaling.utilizationTarget ?? 0.7 });
+      for (const s of autoScaling.schedules ?? []) {
+        this.scalableTarget.scaleOnSchedule(s.name, {
+          schedule: s.schedule,
+          minCapacity: s.minCapacity,
+          maxCapacity: s.maxCapacity,
+          timeZone: s.timeZone,
+        });
+      }
+    }
+
+    this.alarms = [
+      createAlarm(this, 'SpilloverAlarm', {
+        metric: this.metricProvisionedConcurrencySpilloverInvocations({ period: Duration.minutes(1) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `Invocations of ${this.node.path} ran on on-demand environments (possible cold starts): provisioned concurrency was exhausted.`,
+      }, alarmTopic),
+      createAlarm(this, 'HighUtilizationAlarm', {
+        // Average, like target tracking: the maximum reaches 1 whenever all environments are busy for an instant.
+        metric: this.metricProvisionedConcurrencyUtilization({ period: Duration.minutes(1), statistic: cloudwatch.Stats.AVERAGE }),
+        threshold: HIGH_UTILIZATION_THRESHOLD,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: HIGH_UTILIZATION_PERIODS,
+        description: `Provisioned concurrency of ${this.node.path} has been over ${HIGH_UTILIZATION_THRESHOLD * 100}% in use for ${HIGH_UTILIZATION_PERIODS} minutes: raise it (or autoScaling.maxCapacity) before callers spill over.`,
+      }, alarmTopic),
+    ];
+
+    if (deployment) {
+      this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
+        alias: this.alias,
+        deploymentConfig: deployment.deploymentConfig,
+        alarms: [...(deployment.alarms ?? []), ...(deployment.rollbackOnConstructAlarms ? this.alarms : [])],
+        preHook: deployment.preHook,
+        postHook: deployment.postHook,
+      });
+      acknowledgeNagRule(this.deploymentGroup.role,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+        'LambdaDeploymentGroup always attaches AWSCodeDeployRoleForLambdaLimited, the AWS-maintained narrow policy for Lambda deployments (update and read aliases, read provisioned concurrency and alarms, invoke CodeDeployHook_* functions).');
+      for (const hook of [deployment.preHook, deployment.postHook]) {
+        if (!hook) continue;
+        // grantInvoke also grants on `<hook ARN>:*`, the hook's versions and aliases.
+        acknowledgeNagRule(this.deploymentGroup.role,
+          `AwsSolutions-IAM5[Resource::${nagResourceText(this, hook.functionArn)}:*]`,
+          'CodeDeploy invokes this traffic hook; the grant covers the hook function and its own versions and aliases, nothing else.');
+      }
+    }
+  }
+
+  /** Grants permission to invoke the alias (and so its provisioned environments). */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.alias.grantInvoke(grantee);
+  }
+
+  /** Subscribes the alias to an event source, so events are processed by provisioned environments. */
+  public addEventSource(source: lambda.IEventSource): void {
+    this.alias.addEventSource(source);
+  }
+
+  /**
+   * The share of the alias's provisioned concurrency in use (0-1).
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricProvisionedConcurrencyUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metric('ProvisionedConcurrencyUtilization', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Invocations of the alias served by on-demand environments because all provisioned ones were
+   * busy: each may have been a cold start.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricProvisionedConcurrencySpilloverInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metric('ProvisionedConcurrencySpilloverInvocations', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Invocations of the alias.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metricInvocations(props);
+  }
+
+  /**
+   * Invocations of the alias that ended in a function error.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metricErrors(props);
+  }
+
+  /**
+   * Duration of the alias's invocations.
+   *
+   * @default - average over 5 minutes
+   */
+  public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metricDuration(props);
+  }
+
+  /**
+   * Invocations of the alias rejected for lack of concurrency.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metricThrottles(props);
+  }
+
+  /**
+   * cdk-nag's Serverless-LambdaDLQ wants a dead-letter target. A DLQ given in props satisfies
+   * it; otherwise the finding is acknowledged with the reason that applies.
+   */
+  private acknowledgeDeadLetterQueue(props: ProvisionedFunctionProps): void {
+    if (props.deadLetterQueue || props.deadLetterTopic || props.deadLetterQueueEnabled) return;
+    acknowledgeNagRule(this.lambdaFunction, 'Serverless-LambdaDLQ', props.onFailure
+      ? 'Failed asynchronous invocations of the alias go to the onFailure destination given in props, which supersedes a DLQ.'
+      : 'Provisioned concurrency serves synchronous callers (API Gateway, SDK RequestResponse) through the alias; they receive errors directly and a DLQ would never be used. Asynchronous users pass deadLetterQueue or onFailure.');
+  }
+}
