@@ -14,7 +14,7 @@ export function validationErrorProblems(error: unknown, prop: string): string[] 
   if (!(error instanceof Error)) return [`threw a non-Error: ${String(error)}`];
   const problems: string[] = [];
   if (!/^[a-zA-Z.]+(\[\d+\])?:? .*/.test(error.message)) problems.push(`message does not start with a word: ${error.message}`);
-  if (!new RegExp(`\\b${prop.replace('.', '\\.')}\\b`).test(error.message)) problems.push(`message does not name ${prop}: ${error.message}`);
+  if (!new RegExp(`\\b${prop.replace(/\./g, '\\.')}\\b`).test(error.message)) problems.push(`message does not name ${prop}: ${error.message}`);
   if (Errors.isConstructError(error)) return [...problems, `aws-cdk-lib ${error.name}: ${error.message}`];
   const thrower = throwingFile(error);
   if (!thrower?.startsWith(SRC)) problems.push(`thrown outside src/ (${thrower ?? 'unknown frame'}): ${error.message}`);
