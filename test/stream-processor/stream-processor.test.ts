@@ -318,7 +318,8 @@ describe('StreamProcessor overrides', () => {
     const stack = newStack();
     const topic = new sns.Topic(stack, 'Failures');
     const p = processor(stack, { onFailureTopic: topic });
-    expect(esm(stack).DestinationConfig).toEqual({ OnFailure: { Destination: { Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) } } });
+    const topicId = stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic);
+    expect(esm(stack).DestinationConfig).toEqual({ OnFailure: { Destination: { Ref: topicId } } });
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::SQS::Queue', 0);
     t.hasResourceProperties('AWS::IAM::Policy', {
