@@ -268,6 +268,28 @@ describe('StreamProcessor overrides', () => {
     expect(defaultPolicy).not.toContain('"Resource":"*"');
   });
 
+  test('DynamoDB: a table encrypted with a customer-managed key lets the consumer decrypt its stream', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'TableKey', { enableKeyRotation: true });
+    const table = new dynamodb.Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+    });
+    processor(stack, { source: StreamSource.dynamoDb(table) });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^ProcessorFunctionServiceRoleDefaultPolicy'),
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TableKey'), 'Arn'] } })]) },
+    });
+  });
+
+  test('AT_TIMESTAMP starts from the given Unix time', () => {
+    const stack = newStack();
+    processor(stack, { startingPosition: lambda.StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: 1_767_225_600 });
+    expect(esm(stack)).toMatchObject({ StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1_767_225_600 });
+  });
+
   test('a DynamoDB stream keeps records 24 hours: maxRecordAge beyond it is rejected', () => {
     const stack = newStack();
     expect(() => processor(stack, { source: StreamSource.dynamoDb(dynamoTable(stack)), maxRecordAge: Duration.hours(25) }))
