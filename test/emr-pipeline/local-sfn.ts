@@ -1,0 +1,15 @@
+// aws-local-stepfunctions 3 declares Node >= 22 and calls Promise.withResolvers (Node 22+). This
+// machine and CI run Node 20, so that one function is supplied here, before the library runs.
+if (typeof (Promise as any).withResolvers !== 'function') {
+  (Promise as any).withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export { StateMachine as LocalStateMachine, ExecutionError } from 'aws-local-stepfunctions';
