@@ -25,6 +25,7 @@ export const HISTORY_PAGE_SIZE = 30;
 export const TeardownStates = {
   READ_HISTORY: 'Read execution history',
   TERMINATE_CREATED: 'Terminate created clusters',
+  TASK_SUBMISSION: 'Task submission?',
   PARSE_SUBMISSION: 'Parse task submission',
   CREATED_A_CLUSTER: 'Created a cluster?',
   TERMINATE_CREATED_CLUSTER: 'Terminate created cluster',
@@ -87,29 +88,37 @@ export class Teardown extends Construct {
         ReverseOrder: false,
         IncludeExecutionData: true,
       },
-      resultSelector: {
-        submissions: sfn.JsonPath.listAt("$.events[?(@.type == 'TaskSubmitted')].taskSubmittedEventDetails.output"),
-      },
+      resultSelector: { events: sfn.JsonPath.listAt('$.events') },
       resultPath: '$.history',
     });
     retryOnThrottling(readHistory);
 
+    // Every event is looked at (a JSONPath filter that matches nothing is an error, not an empty
+    // list). Other tasks (addStep, terminateCluster) are submitted too; only RunJobFlow's response
+    // has a JobFlowId.
+    const notACluster = new sfn.Succeed(this, 'NotACluster', { stateName: TeardownStates.NOT_A_CLUSTER });
     const parseSubmission = new sfn.Pass(this, 'ParseSubmission', {
       stateName: TeardownStates.PARSE_SUBMISSION,
-      parameters: { response: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$')) },
+      parameters: { response: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.taskSubmittedEventDetails.output')) },
     });
     const terminateCreated = this.terminate('TerminateCreatedCluster', TeardownStates.TERMINATE_CREATED_CLUSTER, '$.response.JobFlowId');
     const createdClusters = new sfn.Map(this, 'TerminateCreatedClusters', {
       stateName: TeardownStates.TERMINATE_CREATED,
-      itemsPath: '$.history.submissions',
+      itemsPath: '$.history.events',
       maxConcurrency: 5,
       resultPath: sfn.JsonPath.DISCARD,
-    }).itemProcessor(parseSubmission.next(
-      new sfn.Choice(this, 'CreatedACluster', { stateName: TeardownStates.CREATED_A_CLUSTER })
-        // Other tasks (addStep, terminateCluster) are submitted too; only RunJobFlow returns a JobFlowId.
-        .when(sfn.Condition.isPresent('$.response.JobFlowId'), terminateCreated)
-        .otherwise(new sfn.Succeed(this, 'NotACluster', { stateName: TeardownStates.NOT_A_CLUSTER })),
-    ));
+    }).itemProcessor(
+      new sfn.Choice(this, 'TaskSubmission', { stateName: TeardownStates.TASK_SUBMISSION })
+        .when(sfn.Condition.and(
+          sfn.Condition.stringEquals('$.type', 'TaskSubmitted'),
+          sfn.Condition.isPresent('$.taskSubmittedEventDetails.output'),
+        ), parseSubmission.next(
+          new sfn.Choice(this, 'CreatedACluster', { stateName: TeardownStates.CREATED_A_CLUSTER })
+            .when(sfn.Condition.isPresent('$.response.JobFlowId'), terminateCreated)
+            .otherwise(notACluster),
+        ))
+        .otherwise(notACluster),
+    );
 
     const done = new sfn.Succeed(this, 'Done', { stateName: TeardownStates.DONE });
     const terminateCreatedThen = sfn.Chain.start(readHistory).next(createdClusters);
