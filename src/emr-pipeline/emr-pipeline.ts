@@ -267,6 +267,12 @@ export class EmrPipeline extends Construct {
       actions: ['s3:PutObject'],
       resources: [this.logBucket.arnForObjects(`${LOG_PREFIX}*`)],
     }));
+    const logBucketResource = this.logBucket.node.defaultChild;
+    if (logBucketResource instanceof s3.CfnBucket) {
+      acknowledgeNagFinding(this.instanceRole,
+        `AwsSolutions-IAM5[Resource::<${Stack.of(logBucketResource).getLogicalId(logBucketResource)}.Arn>/${LOG_PREFIX}*]`,
+        'EMR names its log objects per cluster, node and application at run time; writes are confined to the log prefix.');
+    }
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets);
     for (const subnet of subnets.subnets) {
@@ -299,6 +305,11 @@ export class EmrPipeline extends Construct {
       resultPath: '$.cluster',
     });
     retryOnThrottling(createCluster);
+    if (!props.instanceFleets) {
+      // EmrCreateCluster adds this role for instance groups (automatic scaling policies).
+      acknowledgeNagFinding(createCluster, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonElasticMapReduceforAutoScalingRole]',
+        'The auto-scaling role of EMR instance groups needs this AWS-maintained policy; only EMR and Application Auto Scaling can assume it.');
+    }
     // No cluster id is known here. A cluster that fails to start is terminated by EMR, and the
     // teardown state machine finds any other from the execution history.
     createCluster.addCatch(failed, { resultPath: '$.error' });
@@ -546,20 +557,34 @@ export class EmrPipeline extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      // Object ownership is left to CDK: ACL-based log delivery needs ObjectWriter unless the app
-      // sets @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules,
     });
     acknowledgeNagFinding(accessLogs, 'AwsSolutions-S1',
       'This bucket is the server access log destination of the EMR log bucket; logging it into itself would loop.');
-    return new s3.Bucket(this, 'LogBucket', {
+    const bucket = new s3.Bucket(this, 'LogBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
       lifecycleRules,
     });
+    // Server access logs are delivered under a bucket policy, whatever the app's
+    // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy flag says: the ACL alternative is legacy.
+    (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+      destinationBucketName: accessLogs.bucketName,
+      logFilePrefix: 'emr-log-bucket/',
+    };
+    accessLogs.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [accessLogs.arnForObjects('emr-log-bucket/*')],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      },
+    }));
+    return bucket;
   }
 
   private createServiceRole(): iam.Role {
@@ -588,6 +613,8 @@ export class EmrPipeline extends Construct {
       'elasticmapreduce:RunJobFlow creates the cluster and has no resource to scope to; X-Ray and CloudWatch Logs delivery actions do not support resource-level permissions.');
     acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticmapreduce:<AWS::Region>:<AWS::AccountId>:cluster/*]',
       'Cluster ids are created (or given) at run time, one per execution.');
+    acknowledgeNagFinding(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*]',
+      'createCluster must be able to create EMR\'s cleanup service-linked role, whose path AWS defines; the statement is limited to that role and the EMR service name.');
   }
 }
 
