@@ -49,7 +49,7 @@ interface RunOptions {
 }
 
 /** Runs the pipeline definition with EMR stand-ins; resolves to the outcome and the recorded calls. */
-async function runPipeline(definition: any, input: unknown, options: RunOptions = {}) {
+async function runPipeline(definition: any, input: any, options: RunOptions = {}) {
   const calls: Calls = { created: [], steps: [], terminated: [], order: [] };
   let running = 0;
   const terminate = async (request: any) => {

@@ -12,4 +12,10 @@ if (typeof (Promise as any).withResolvers !== 'function') {
   };
 }
 
-export { StateMachine as LocalStateMachine, ExecutionError } from 'aws-local-stepfunctions';
+// The package's types are ESM-only; jest loads its CommonJS build, so only the types come via import.
+import type * as LocalSfn from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const localSfn: typeof LocalSfn = require('aws-local-stepfunctions');
+
+/** aws-local-stepfunctions' StateMachine: runs Amazon States Language locally. */
+export const LocalStateMachine = localSfn.StateMachine;
