@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { EmrPipelineExampleStack } from './stacks/emr-pipeline';
 
 /**
  * The example app: one stack per construct of the library, each in its most common configuration.
@@ -7,6 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
  */
 export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack[] } {
   const stacks: Stack[] = [
+    new EmrPipelineExampleStack(app, 'EmrPipelineExample'),
   ];
   return { app, stacks };
 }
