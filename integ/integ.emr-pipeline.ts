@@ -2,8 +2,8 @@ import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { enforceNag } from './support/gates';
 import { EmrPipeline } from '../src';
+import { enforceNag } from './support/gates';
 
 /**
  * One EmrPipeline on a single-node cluster in a public subnet (no NAT gateway to pay for).

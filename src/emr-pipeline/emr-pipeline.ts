@@ -422,7 +422,10 @@ export class EmrPipeline extends Construct {
         description: 'The EMR pipeline teardown failed: a cluster may still be running (idle auto-termination is the backstop)',
       }, props.alarmTopic),
       createAlarm(this, 'TeardownUndeliveredAlarm', {
-        metric: this.teardownDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        metric: this.teardownDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
         threshold: 1,
         description: 'EventBridge could not start the EMR pipeline teardown: a cluster may still be running',
       }, props.alarmTopic),

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { stateMachineDefinition } from './asl';
 import { LocalStateMachine } from './local-sfn';
 import { EmrPipeline, EmrPipelineProps, EmrPipelineStates as S } from '../../src';
