@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -49,8 +49,9 @@ export interface EmrPipelineProps {
    * The VPC the pipeline's clusters run in.
    *
    * The default EMR service role uses `AmazonEMRServicePolicy_v2`, which only launches instances in
-   * subnets tagged `for-use-with-amazon-emr-managed-policies=true`: the pipeline adds that tag to the
-   * selected subnets when they are defined in this app; imported subnets must already carry it.
+   * subnets, and creates security groups in VPCs, tagged `for-use-with-amazon-emr-managed-policies=true`:
+   * the pipeline adds that tag to the VPC and the selected subnets when they are defined in this app;
+   * an imported VPC and its subnets must already carry it.
    */
   readonly vpc: ec2.IVpc;
 
@@ -275,8 +276,14 @@ export class EmrPipeline extends Construct {
     }
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets);
-    for (const subnet of subnets.subnets) {
-      Tags.of(subnet).add(EMR_MANAGED_POLICY_TAG, 'true');
+    // AmazonEMRServicePolicy_v2 launches instances only in tagged subnets and creates its default
+    // security groups only in a tagged VPC. Only those resources are tagged (not their children),
+    // and only when they are defined in this app.
+    for (const network of [props.vpc, ...subnets.subnets]) {
+      const resource = network.node.defaultChild;
+      if (resource instanceof CfnResource) {
+        Tags.of(resource).add(EMR_MANAGED_POLICY_TAG, 'true');
+      }
     }
 
     const failed = new sfn.Fail(this, 'Failed', {

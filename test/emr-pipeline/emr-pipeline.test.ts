@@ -194,6 +194,28 @@ describe('EmrPipeline defaults', () => {
     expect(pipeline.instanceRole).toBeInstanceOf(iam.Role);
   });
 
+  test('the VPC is tagged for AmazonEMRServicePolicy_v2, and nothing else of it but the selected subnets', () => {
+    template.hasResourceProperties('AWS::EC2::VPC', {
+      Tags: Match.arrayWith([{ Key: 'for-use-with-amazon-emr-managed-policies', Value: 'true' }]),
+    });
+    const tagged = Object.entries(template.toJSON().Resources as Record<string, any>)
+      .filter(([, r]) => (r.Properties?.Tags ?? []).some((t: any) => t.Key === 'for-use-with-amazon-emr-managed-policies'))
+      .map(([, r]) => r.Type)
+      .sort();
+    expect(tagged).toEqual(['AWS::EC2::Subnet', 'AWS::EC2::Subnet', 'AWS::EC2::VPC']);
+  });
+
+  test('an imported VPC is left untouched', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-1234',
+      availabilityZones: ['us-east-1a'],
+      privateSubnetIds: ['subnet-1234'],
+    });
+    new EmrPipeline(stack, 'Pipeline', { vpc });
+    expect(createClusterParameters(Template.fromStack(stack)).Instances.Ec2SubnetId).toBe('subnet-1234');
+  });
+
   test('the selected (private) subnets are tagged for AmazonEMRServicePolicy_v2, the others are not', () => {
     const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
     const tagged = (subnet: any) => subnet.Properties.Tags.some((t: any) => t.Key === 'for-use-with-amazon-emr-managed-policies' && t.Value === 'true');
