@@ -268,15 +268,19 @@ describe('EmrPipeline state machine, executed', () => {
       return { historyRequests, terminated };
     }
 
-    const submitted = (output: unknown) => ({ type: 'TaskSubmitted', taskSubmittedEventDetails: { resourceType: 'elasticmapreduce', output: JSON.stringify(output) } });
+    const submitted = (resource: string, output: unknown) => ({
+      type: 'TaskSubmitted',
+      taskSubmittedEventDetails: { resourceType: 'elasticmapreduce', resource, output: JSON.stringify(output) },
+    });
 
     test('terminates the cluster an aborted execution created, found in its history', async () => {
       const { historyRequests, terminated } = await runTeardown(teardown, { steps: steps('extract') }, [
         { type: 'ExecutionStarted' },
         { type: 'TaskScheduled' },
-        submitted({ ClusterArn: 'arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/j-CREATED', JobFlowId: 'j-CREATED' }),
+        submitted('createCluster.sync', { ClusterId: 'j-CREATED', ClusterArn: 'arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/j-CREATED' }),
         { type: 'MapStateEntered' },
-        submitted({ StepIds: ['s-1'] }),
+        submitted('addStep.sync', { StepId: 's-1' }),
+        submitted('terminateCluster.sync', {}),
       ]);
 
       expect(historyRequests).toEqual([{
@@ -288,10 +292,21 @@ describe('EmrPipeline state machine, executed', () => {
       expect(terminated).toEqual(['j-CREATED']);
     });
 
+    test('also finds the id under RunJobFlow\'s name (JobFlowId), and every cluster of retried creations', async () => {
+      const { terminated } = await runTeardown(teardown, { steps: steps('extract') }, [
+        submitted('createCluster.sync', { JobFlowId: 'j-FIRST' }),
+        { type: 'TaskFailed' },
+        submitted('createCluster.sync', { JobFlowId: 'j-SECOND' }),
+      ]);
+
+      expect(terminated.sort()).toEqual(['j-FIRST', 'j-SECOND']);
+    });
+
     test('terminates nothing when the execution created no cluster, and leaves a given cluster running', async () => {
       const { terminated } = await runTeardown(teardown, { clusterId: 'j-GIVEN', steps: steps('extract') }, [
         { type: 'ExecutionStarted' },
-        submitted({ StepIds: ['s-1'] }),
+        // Even if another task's response named a cluster, only cluster creations count.
+        submitted('addStep.sync', { ClusterId: 'j-GIVEN', StepId: 's-1' }),
       ]);
 
       expect(terminated).toEqual([]);
@@ -300,7 +315,7 @@ describe('EmrPipeline state machine, executed', () => {
     test('with terminateGivenCluster, also terminates the cluster id from the execution input', async () => {
       const { teardown: terminating } = definitions({ terminateGivenCluster: true });
       const given = await runTeardown(terminating, { clusterId: 'j-GIVEN', steps: steps('extract') }, [{ type: 'ExecutionStarted' }]);
-      const created = await runTeardown(terminating, { steps: steps('extract') }, [submitted({ JobFlowId: 'j-CREATED' })]);
+      const created = await runTeardown(terminating, { steps: steps('extract') }, [submitted('createCluster.sync', { ClusterId: 'j-CREATED' })]);
 
       expect(given.terminated).toEqual(['j-GIVEN']);
       expect(created.terminated).toEqual(['j-CREATED']);

@@ -25,9 +25,10 @@ export const HISTORY_PAGE_SIZE = 30;
 export const TeardownStates = {
   READ_HISTORY: 'Read execution history',
   TERMINATE_CREATED: 'Terminate created clusters',
-  TASK_SUBMISSION: 'Task submission?',
+  CLUSTER_CREATION: 'Cluster creation?',
   PARSE_SUBMISSION: 'Parse task submission',
-  CREATED_A_CLUSTER: 'Created a cluster?',
+  CLUSTER_ID_RETURNED: 'Cluster id returned?',
+  FROM_JOB_FLOW_ID: 'Cluster id from JobFlowId',
   TERMINATE_CREATED_CLUSTER: 'Terminate created cluster',
   NOT_A_CLUSTER: 'Not a cluster',
   READ_INPUT: 'Read execution input',
@@ -49,9 +50,9 @@ export interface TeardownProps {
  * Step Functions does not terminate an EMR cluster when an execution is stopped or times out, and
  * no Catch runs then. An EventBridge rule on this pipeline's "Execution Status Change" events
  * starts a small state machine that reads the stopped execution's history and terminates every
- * cluster it created: the `TaskSubmitted` event of `createCluster.sync` carries the RunJobFlow
- * response (`JobFlowId`), and it is recorded as soon as EMR accepts the request, so even a
- * cluster that was still starting is found. Only clusters the execution created are terminated,
+ * cluster it created: the `TaskSubmitted` event of `createCluster.sync` carries the response
+ * to the create request (the cluster id), and it is recorded as soon as EMR accepts the request,
+ * so even a cluster that was still starting is found. Only clusters the execution created are terminated,
  * unless `terminateGivenCluster` is set.
  *
  * The history is read oldest-first, one page of `HISTORY_PAGE_SIZE` events: cluster creation
@@ -94,27 +95,34 @@ export class Teardown extends Construct {
     retryOnThrottling(readHistory);
 
     // Every event is looked at (a JSONPath filter that matches nothing is an error, not an empty
-    // list). Other tasks (addStep, terminateCluster) are submitted too; only RunJobFlow's response
-    // has a JobFlowId.
+    // list), and only createCluster submissions count: addStep's would name a given cluster. The
+    // id is taken as `ClusterId` (the optimized integration's name) or `JobFlowId` (RunJobFlow's).
     const notACluster = new sfn.Succeed(this, 'NotACluster', { stateName: TeardownStates.NOT_A_CLUSTER });
     const parseSubmission = new sfn.Pass(this, 'ParseSubmission', {
       stateName: TeardownStates.PARSE_SUBMISSION,
       parameters: { response: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.taskSubmittedEventDetails.output')) },
     });
-    const terminateCreated = this.terminate('TerminateCreatedCluster', TeardownStates.TERMINATE_CREATED_CLUSTER, '$.response.JobFlowId');
+    const terminateCreated = this.terminate('TerminateCreatedCluster', TeardownStates.TERMINATE_CREATED_CLUSTER, '$.response.ClusterId');
+    const fromJobFlowId = new sfn.Pass(this, 'FromJobFlowId', {
+      stateName: TeardownStates.FROM_JOB_FLOW_ID,
+      parameters: { response: { ClusterId: sfn.JsonPath.stringAt('$.response.JobFlowId') } },
+    }).next(terminateCreated);
     const createdClusters = new sfn.Map(this, 'TerminateCreatedClusters', {
       stateName: TeardownStates.TERMINATE_CREATED,
       itemsPath: '$.history.events',
       maxConcurrency: 5,
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(
-      new sfn.Choice(this, 'TaskSubmission', { stateName: TeardownStates.TASK_SUBMISSION })
+      new sfn.Choice(this, 'ClusterCreation', { stateName: TeardownStates.CLUSTER_CREATION })
         .when(sfn.Condition.and(
           sfn.Condition.stringEquals('$.type', 'TaskSubmitted'),
+          sfn.Condition.stringEquals('$.taskSubmittedEventDetails.resourceType', 'elasticmapreduce'),
+          sfn.Condition.stringMatches('$.taskSubmittedEventDetails.resource', 'createCluster*'),
           sfn.Condition.isPresent('$.taskSubmittedEventDetails.output'),
         ), parseSubmission.next(
-          new sfn.Choice(this, 'CreatedACluster', { stateName: TeardownStates.CREATED_A_CLUSTER })
-            .when(sfn.Condition.isPresent('$.response.JobFlowId'), terminateCreated)
+          new sfn.Choice(this, 'ClusterIdReturned', { stateName: TeardownStates.CLUSTER_ID_RETURNED })
+            .when(sfn.Condition.isPresent('$.response.ClusterId'), terminateCreated)
+            .when(sfn.Condition.isPresent('$.response.JobFlowId'), fromJobFlowId)
             .otherwise(notACluster),
         ))
         .otherwise(notACluster),
