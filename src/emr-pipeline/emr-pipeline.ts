@@ -268,12 +268,13 @@ export class EmrPipeline extends Construct {
       actions: ['s3:PutObject'],
       resources: [this.logBucket.arnForObjects(`${LOG_PREFIX}*`)],
     }));
+    // (cdk-nag names the resource by the bucket's logical id, or by its name when it is imported)
     const logBucketResource = this.logBucket.node.defaultChild;
-    if (logBucketResource instanceof s3.CfnBucket) {
-      acknowledgeNagFinding(this.instanceRole,
-        `AwsSolutions-IAM5[Resource::<${Stack.of(logBucketResource).getLogicalId(logBucketResource)}.Arn>/${LOG_PREFIX}*]`,
-        'EMR names its log objects per cluster, node and application at run time; writes are confined to the log prefix.');
-    }
+    const logBucketArn = logBucketResource instanceof s3.CfnBucket
+      ? `<${Stack.of(logBucketResource).getLogicalId(logBucketResource)}.Arn>`
+      : `arn:<AWS::Partition>:s3:::${this.logBucket.bucketName}`;
+    acknowledgeNagFinding(this.instanceRole, `AwsSolutions-IAM5[Resource::${logBucketArn}/${LOG_PREFIX}*]`,
+      'EMR names its log objects per cluster, node and application at run time; writes are confined to the log prefix.');
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets);
     // AmazonEMRServicePolicy_v2 launches instances only in tagged subnets and creates its default

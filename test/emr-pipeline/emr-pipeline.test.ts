@@ -380,6 +380,27 @@ describe('EmrPipeline overrides', () => {
     expect(nagFindings(stack).map((f) => f.split(':')[0])).toEqual(['AwsSolutions-SF1 @ Stack/Pipeline/StateMachine/Resource']);
   });
 
+  test('an imported log bucket: logs go under its emr-logs/ prefix, nothing is created, cdk-nag stays clean', async () => {
+    const stack = new Stack(new App(), 'Stack');
+    const logBucket = s3.Bucket.fromBucketName(stack, 'Logs', 'central-emr-logs');
+    new EmrPipeline(stack, 'Pipeline', { vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 1, flowLogs: { FlowLog: {} } }), logBucket });
+    const template = Template.fromStack(stack);
+
+    expect(createClusterParameters(template).LogUri).toBe('s3://central-emr-logs/emr-logs/');
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^PipelineInstanceRole') }],
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::central-emr-logs/emr-logs/*']] },
+        }],
+      },
+    });
+    await expectCleanStack(stack);
+  });
+
   test('coreInstanceCount 0 makes a single-node cluster', () => {
     const { template } = build({ coreInstanceCount: 0 });
     expect(createClusterParameters(template).Instances.InstanceGroups).toEqual([
