@@ -156,8 +156,11 @@ export interface EmrPipelineProps {
   readonly instanceRole?: iam.IRole;
 
   /**
-   * Whether every IAM principal of the account with EMR permissions can see and act on the cluster.
+   * The cluster's `VisibleToAllUsers` flag. EMR now documents the flag as no longer supported
+   * (access is decided by IAM policies alone, which is also what lets the teardown state machine's
+   * role terminate a cluster the pipeline's role created); the pipeline still sends an explicit value.
    * @default false
+   * @see https://docs.aws.amazon.com/emr/latest/APIReference/API_RunJobFlow.html#EMR-RunJobFlow-request-VisibleToAllUsers
    */
   readonly visibleToAllUsers?: boolean;
 
