@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
+import { EmrPipelineExampleStack } from './stacks/emr-pipeline';
 import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
 import { ServerlessPipelineExampleStack } from './stacks/serverless-pipeline';
 import { StreamProcessorExampleStack } from './stacks/stream-processor';
@@ -15,6 +16,7 @@ export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack
     new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
     new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
     new StreamProcessorExampleStack(app, 'StreamProcessorExample'),
+    new EmrPipelineExampleStack(app, 'EmrPipelineExample'),
   ];
   return { app, stacks };
 }

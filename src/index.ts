@@ -3,3 +3,4 @@ export * from './provisioned-function';
 export * from './durable-subscriber';
 export * from './serverless-pipeline';
 export * from './stream-processor';
+export * from './emr-pipeline';
