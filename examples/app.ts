@@ -1,7 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
+import { EmrPipelineExampleStack } from './stacks/emr-pipeline';
 import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
 import { ServerlessPipelineExampleStack } from './stacks/serverless-pipeline';
+import { StreamProcessorExampleStack } from './stacks/stream-processor';
 
 /**
  * The example app: one stack per construct of the library, each in its most common configuration.
@@ -13,6 +15,8 @@ export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack
     new ProvisionedFunctionExampleStack(app, 'ProvisionedFunctionExample'),
     new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
     new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
+    new StreamProcessorExampleStack(app, 'StreamProcessorExample'),
+    new EmrPipelineExampleStack(app, 'EmrPipelineExample'),
   ];
   return { app, stacks };
 }

@@ -1,5 +1,3 @@
-// integ apps are dev-only code, like test/ (the eslint config lists only test/ as such).
-// eslint-disable-next-line import/no-extraneous-dependencies
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as pipelines from 'aws-cdk-lib/pipelines';

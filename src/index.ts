@@ -2,3 +2,5 @@
 export * from './provisioned-function';
 export * from './durable-subscriber';
 export * from './serverless-pipeline';
+export * from './stream-processor';
+export * from './emr-pipeline';

@@ -1,0 +1,2 @@
+export * from './stream-processor';
+export * from './stream-source';

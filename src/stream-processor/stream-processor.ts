@@ -1,0 +1,388 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SnsDlq, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { createAlarm } from '../common/alarms';
+import { acknowledgeNagRule } from '../common/nag';
+import { createSecureFunction } from '../common/secure-function';
+import { createDeadLetterQueue } from '../common/secure-queue';
+import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { reservedConcurrencyOf } from './private/function-facts';
+import { StreamSource } from './stream-source';
+
+/** Defaults of the failure handling, chosen where Lambda's own defaults lose or block records. */
+const DEFAULTS = {
+  startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+  batchSize: 100,
+  parallelizationFactor: 1,
+  retryAttempts: 3,
+  maxRecordAge: Duration.hours(1),
+};
+
+/** Minimum retention of any Kinesis stream and the fixed retention of a DynamoDB stream. */
+const MIN_STREAM_RETENTION = Duration.hours(24);
+
+/** The event source options of a stream processor: how records are read, batched and retried. */
+export interface StreamProcessorOptions {
+  /**
+   * Where to start reading when the mapping is created.
+   *
+   * @default lambda.StartingPosition.TRIM_HORIZON - the oldest record kept, so records written
+   *   before the mapping exists are not skipped
+   */
+  readonly startingPosition?: lambda.StartingPosition;
+
+  /**
+   * The time to start reading from, in Unix time seconds, with `StartingPosition.AT_TIMESTAMP`
+   * (Kinesis only).
+   *
+   * @default - none
+   */
+  readonly startingPositionTimestamp?: number;
+
+  /**
+   * Most records per invocation. Valid range: 1-10,000 (Kinesis and DynamoDB streams).
+   *
+   * @default 100
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-batching
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long to gather records before invoking the function. Valid range: 0-300 seconds.
+   *
+   * @default - no batching window (invoke as soon as records are available)
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Batches processed concurrently from each shard. Records with the same partition key (Kinesis)
+   * or item key (DynamoDB) still go to the same batch in order. Valid range: 1-10.
+   *
+   * @default 1
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis-parallelization.html
+   */
+  readonly parallelizationFactor?: number;
+
+  /**
+   * Split a failed batch in two and retry each half, to isolate a poison record.
+   *
+   * @default true
+   */
+  readonly bisectBatchOnError?: boolean;
+
+  /**
+   * Retries of a failed batch before its records are sent to the on-failure destination.
+   * Valid range: 0-10,000.
+   *
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * Records older than this are not sent to the function but to the on-failure destination.
+   * Valid range: 60 seconds to 7 days, and at most the stream's retention (24 hours for DynamoDB).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxRecordAge?: Duration;
+
+  /**
+   * Let the function report which records failed (`batchItemFailures`) so that only those and the
+   * ones after them are retried.
+   *
+   * @default true
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
+   */
+  readonly reportBatchItemFailures?: boolean;
+
+  /**
+   * Size of a tumbling window for stateful aggregation. Valid range: 0-900 seconds.
+   *
+   * @default - no tumbling window
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-windows.html
+   */
+  readonly tumblingWindow?: Duration;
+
+  /**
+   * Event filter patterns (build them with `lambda.FilterCriteria.filter`); records that match none are
+   * dropped before the function sees them.
+   *
+   * @default - every record is processed
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
+   */
+  readonly filters?: Array<{ [key: string]: unknown }>;
+
+  /**
+   * Customer-managed key to encrypt the filter criteria with.
+   *
+   * @default - an AWS-owned key
+   */
+  readonly filterEncryption?: kms.IKey;
+
+  /**
+   * Whether the event source mapping is enabled.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** Properties of a `StreamProcessor`. */
+export interface StreamProcessorProps extends StreamProcessorOptions {
+  /** The stream to consume. */
+  readonly source: StreamSource;
+
+  /**
+   * The function that processes the records: any function, alias or version (for instance the
+   * alias of a `ProvisionedFunction`). Give exactly one of `consumer` and `consumerProps`.
+   *
+   * @default - a function defined from `consumerProps`
+   */
+  readonly consumer?: lambda.IFunction;
+
+  /**
+   * Props of a function to define as the consumer (own role and log group, active tracing,
+   * 512 MB, 30 s). Give exactly one of `consumer` and `consumerProps`.
+   *
+   * @default - `consumer` is used
+   */
+  readonly consumerProps?: lambda.FunctionProps;
+
+  /**
+   * Queue that receives the failure context (shard, sequence numbers) of records that could not be
+   * processed. Its depth is alarmed.
+   *
+   * @default - a new queue (SSE-SQS encrypted, TLS only, 14-day retention), unless `onFailureTopic` is given
+   */
+  readonly onFailureQueue?: sqs.IQueue;
+
+  /**
+   * Topic that receives the failure context instead of a queue.
+   *
+   * @default - a queue (see `onFailureQueue`)
+   */
+  readonly onFailureTopic?: sns.ITopic;
+
+  /**
+   * Iterator age at which the iterator-age alarm fires.
+   *
+   * @default - half of the smaller of `maxRecordAge` and the stream's retention (24 hours when
+   *   neither is known), so there is time to react before records are discarded
+   */
+  readonly iteratorAgeAlarmThreshold?: Duration;
+
+  /**
+   * Topic notified when an alarm goes to ALARM and back to OK.
+   *
+   * @default - the alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * A Lambda consumer of a Kinesis data stream or a DynamoDB stream that processes up to 10 batches
+ * per shard at once while keeping order per key, and that never silently drops or endlessly
+ * retries a record: failed records are bisected, retried a bounded number of times, and their
+ * failure context sent to an on-failure destination that is alarmed.
+ */
+export class StreamProcessor extends Construct implements iam.IGrantable {
+  /** The consumer function (defined, or the one given). */
+  public readonly lambdaFunction: lambda.IFunction;
+
+  /** The event source mapping that reads the stream. */
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
+
+  /** The Kinesis data stream read, for a Kinesis source. */
+  public readonly stream?: kinesis.IStream;
+
+  /** The enhanced fan-out consumer the mapping reads through, when enabled. */
+  public readonly streamConsumer?: kinesis.IStreamConsumer;
+
+  /** The table whose stream is read, for a DynamoDB source. */
+  public readonly table?: dynamodb.ITable;
+
+  /** The queue that receives the failure context of discarded records (unless a topic was given). */
+  public readonly onFailureQueue?: sqs.IQueue;
+
+  /** The topic that receives the failure context, when one was given. */
+  public readonly onFailureTopic?: sns.ITopic;
+
+  /** The maximum record age the mapping applies. */
+  public readonly maxRecordAge: Duration;
+
+  /** Iterator age, failure destination, delivery failure and error alarms. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: StreamProcessorProps) {
+    super(scope, id);
+    validateOptions(props);
+    if ((props.consumer === undefined) === (props.consumerProps === undefined)) {
+      throw new Error(`StreamProcessor: give exactly one of consumer and consumerProps, got ${props.consumer ? 'both' : 'neither'}`);
+    }
+    if (props.onFailureQueue && props.onFailureTopic) {
+      throw new Error('StreamProcessor: give at most one of onFailureQueue and onFailureTopic, got both');
+    }
+
+    if (props.consumerProps) {
+      const fn = createSecureFunction(this, 'Function', props.consumerProps);
+      acknowledgeNagRule(fn, 'Serverless-LambdaDLQ',
+        'The function is invoked synchronously by its event source mapping, where an async DLQ never applies; records that fail go to the mapping\'s on-failure destination.');
+      this.lambdaFunction = fn;
+    } else {
+      this.lambdaFunction = props.consumer!;
+    }
+    this.grantPrincipal = this.lambdaFunction.grantPrincipal;
+
+    const source = props.source.bind(this, this.lambdaFunction);
+    this.stream = source.stream;
+    this.streamConsumer = source.streamConsumer;
+    this.table = source.table;
+
+    this.maxRecordAge = props.maxRecordAge ?? DEFAULTS.maxRecordAge;
+    if (source.retentionPeriod && allResolved(this.maxRecordAge, source.retentionPeriod)
+      && this.maxRecordAge.toSeconds() > source.retentionPeriod.toSeconds()) {
+      throw new Error(
+        `maxRecordAge must be at most the stream's retention period of ${source.retentionPeriod.toHumanString()}, got ${this.maxRecordAge.toHumanString()}`,
+      );
+    }
+
+    let onFailure: lambda.IEventSourceDlq;
+    if (props.onFailureTopic) {
+      this.onFailureTopic = props.onFailureTopic;
+      onFailure = new SnsDlq(props.onFailureTopic);
+    } else {
+      this.onFailureQueue = props.onFailureQueue ?? createDeadLetterQueue(this, 'OnFailureQueue');
+      onFailure = new SqsDlq(this.onFailureQueue);
+    }
+
+    const parallelizationFactor = props.parallelizationFactor ?? DEFAULTS.parallelizationFactor;
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
+      target: this.lambdaFunction,
+      eventSourceArn: source.eventSourceArn,
+      startingPosition: props.startingPosition ?? DEFAULTS.startingPosition,
+      startingPositionTimestamp: props.startingPositionTimestamp,
+      batchSize: props.batchSize ?? DEFAULTS.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      parallelizationFactor,
+      bisectBatchOnError: props.bisectBatchOnError ?? true,
+      retryAttempts: props.retryAttempts ?? DEFAULTS.retryAttempts,
+      // EventSourceMapping compares a token's placeholder number with 60 s and throws: the L1 takes it below.
+      maxRecordAge: this.maxRecordAge.isUnresolved() ? undefined : this.maxRecordAge,
+      reportBatchItemFailures: props.reportBatchItemFailures ?? true,
+      tumblingWindow: props.tumblingWindow,
+      filters: props.filters,
+      filterEncryption: props.filterEncryption,
+      enabled: props.enabled,
+      onFailure,
+    });
+
+    if (this.maxRecordAge.isUnresolved()) {
+      (this.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds = this.maxRecordAge.toSeconds();
+    }
+
+    this.warnOnConcurrency(source.shardCount, parallelizationFactor);
+    this.createAlarms(props, source.retentionPeriod);
+  }
+
+  /**
+   * Age of the newest record of the last batch when it reached the function (Lambda's
+   * `IteratorAge`, maximum over 5 minutes by default). Works for every source and for enhanced
+   * fan-out, where the stream's `GetRecords.IteratorAgeMilliseconds` is not emitted.
+   */
+  public metricIteratorAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Invocations of the consumer that ended in an error (sum over 5 minutes by default). */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metricErrors(props);
+  }
+
+  /**
+   * Times Lambda failed to send a failure context to the on-failure destination (sum over 5 minutes
+   * by default): those records are lost unless read again from the stream in time.
+   */
+  public metricDestinationDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metric('DestinationDeliveryFailures', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Failure contexts waiting in the on-failure queue (maximum of
+   * `ApproximateNumberOfMessagesVisible` over 5 minutes by default). Throws when the destination is a topic.
+   */
+  public metricOnFailureQueueDepth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (!this.onFailureQueue) {
+      throw new Error('metricOnFailureQueueDepth: the on-failure destination of this StreamProcessor is a topic, not a queue');
+    }
+    return this.onFailureQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** Warns when the shards can ask for more concurrent invocations than the consumer may run. */
+  private warnOnConcurrency(shardCount: number | undefined, parallelizationFactor: number): void {
+    const reserved = reservedConcurrencyOf(this.lambdaFunction);
+    if (shardCount === undefined || reserved === undefined || Token.isUnresolved(parallelizationFactor)) return;
+    const needed = shardCount * parallelizationFactor;
+    if (needed > reserved) {
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:StreamProcessor:concurrency',
+        `${shardCount} shards x parallelizationFactor ${parallelizationFactor} = ${needed} concurrent invocations, ` +
+        `but the consumer's reserved concurrency is ${reserved}: batches will be throttled and the iterator age will grow. ` +
+        'Raise the reserved concurrency or lower the parallelization factor.');
+    }
+  }
+
+  private createAlarms(props: StreamProcessorProps, retention: Duration | undefined): void {
+    const topic = props.alarmTopic;
+    const threshold = props.iteratorAgeAlarmThreshold ?? defaultIteratorAgeThreshold(this.maxRecordAge, retention);
+    this.alarms.push(createAlarm(this, 'IteratorAgeAlarm', {
+      metric: this.metricIteratorAge(),
+      threshold: threshold.toMilliseconds(),
+      description: `Records wait longer than ${threshold.toHumanString()} before processing; at ${this.maxRecordAge.toHumanString()} they are discarded to the on-failure destination.`,
+    }, topic));
+    this.alarms.push(createAlarm(this, 'ErrorsAlarm', {
+      metric: this.metricErrors(),
+      threshold: 1,
+      description: 'The stream consumer returned errors; its batches are being bisected and retried.',
+    }, topic));
+    this.alarms.push(createAlarm(this, 'DestinationDeliveryFailuresAlarm', {
+      metric: this.metricDestinationDeliveryFailures(),
+      threshold: 1,
+      description: 'Lambda could not deliver failure contexts to the on-failure destination: replay those records from the stream before its retention ends.',
+    }, topic));
+    if (this.onFailureQueue) {
+      this.alarms.push(createAlarm(this, 'OnFailureQueueDepthAlarm', {
+        metric: this.metricOnFailureQueueDepth(),
+        threshold: 1,
+        description: 'Records were discarded by the stream processor; their failure context waits in the on-failure queue.',
+      }, topic));
+    }
+  }
+}
+
+/**
+ * Half of the time a record may wait before it is discarded (maxRecordAge) or expires (retention):
+ * the alarm leaves as much time to react as the backlog took to build up.
+ */
+function defaultIteratorAgeThreshold(maxRecordAge: Duration, retention: Duration | undefined): Duration {
+  const known = [maxRecordAge, retention].filter((d): d is Duration => d !== undefined && !d.isUnresolved());
+  const bound = known.length > 0 ? Math.min(...known.map((d) => d.toMilliseconds())) : MIN_STREAM_RETENTION.toMilliseconds();
+  return Duration.millis(Math.round(bound / 2));
+}
+
+function validateOptions(props: StreamProcessorOptions): void {
+  validateIntegerRange('parallelizationFactor', props.parallelizationFactor, 1, 10);
+  validateIntegerRange('batchSize', props.batchSize, 1, 10_000);
+  validateIntegerRange('retryAttempts', props.retryAttempts, 0, 10_000);
+  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.seconds(300));
+  validateDurationRange('tumblingWindow', props.tumblingWindow, Duration.seconds(0), Duration.seconds(900));
+  validateDurationRange('maxRecordAge', props.maxRecordAge, Duration.seconds(60), Duration.days(7));
+}
