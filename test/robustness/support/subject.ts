@@ -15,6 +15,12 @@ export interface FuzzCase {
   readonly build: (stack: Stack) => void;
   /** The prop a faulty case must be rejected for (the error message must name it). */
   readonly fault?: string;
+  /**
+   * cdk-nag rules a valid case must break, because its props knowingly lower a setting cdk-nag
+   * checks (e.g. logging only errors): the findings must be exactly these rules.
+   * @default - none: no finding at all
+   */
+  readonly nagRules?: string[];
 }
 
 /**
