@@ -1,0 +1,248 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as fc from 'fast-check';
+import { StreamProcessor, StreamProcessorProps, StreamSource } from '../../../src';
+import { acknowledgeNagRule } from '../../../src/common/nag';
+import { createSecureFunction } from '../../../src/common/secure-function';
+import { createDeadLetterQueue } from '../../../src/common/secure-queue';
+import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+
+const ACCOUNT = '111122223333';
+const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });');
+const consumerProps: lambda.FunctionProps = { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code };
+
+type SourceKind = 'new-stream' | 'existing-stream' | 'owned-stream' | 'owned-table' | 'imported-table';
+interface Draft {
+  readonly source: SourceKind;
+  readonly shardCount?: number;
+  /** Retention of a Kinesis stream, in hours (DynamoDB streams keep 24 h). */
+  readonly retentionHours?: number;
+  readonly streamKey: boolean;
+  readonly enhancedFanOut?: boolean;
+  readonly consumer: 'props' | 'owned' | 'imported';
+  readonly onFailure: 'default' | 'queue' | 'topic';
+  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  readonly batchSize?: number;
+  readonly maxBatchingWindowSeconds?: number;
+  readonly parallelizationFactor?: number;
+  readonly bisectBatchOnError?: boolean;
+  readonly retryAttempts?: number;
+  readonly maxRecordAgeSeconds?: number;
+  readonly reportBatchItemFailures?: boolean;
+  readonly tumblingWindowSeconds?: number;
+  readonly filter: boolean;
+  readonly enabled?: boolean;
+  readonly iteratorAgeAlarmMinutes?: number;
+  readonly alarmTopic: boolean;
+  /** Pass the numbers as deploy-time tokens. */
+  readonly tokens: boolean;
+}
+
+const isKinesis = (d: Draft) => d.source === 'new-stream' || d.source === 'existing-stream' || d.source === 'owned-stream';
+/** The retention the construct knows, in seconds (undefined when it cannot know it). */
+function knownRetentionSeconds(d: Draft): number | undefined {
+  if (!isKinesis(d)) return 24 * 3600;
+  if (d.source === 'existing-stream') return d.retentionHours === undefined ? undefined : d.retentionHours * 3600;
+  return (d.retentionHours ?? 24) * 3600;
+}
+
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const draft: fc.Arbitrary<Draft> = fc.record({
+  source: fc.constantFrom<SourceKind>('new-stream', 'existing-stream', 'owned-stream', 'owned-table', 'imported-table'),
+  shardCount: opt(fc.integer({ min: 1, max: 20 })),
+  retentionHours: opt(fc.integer({ min: 24, max: 8760 })),
+  streamKey: fc.boolean(),
+  enhancedFanOut: opt(fc.boolean()),
+  consumer: fc.constantFrom<Draft['consumer']>('props', 'owned', 'imported'),
+  onFailure: fc.constantFrom<Draft['onFailure']>('default', 'queue', 'topic'),
+  startingPosition: opt(fc.constantFrom<'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP'>('TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP')),
+  batchSize: opt(fc.integer({ min: 1, max: 10_000 })),
+  maxBatchingWindowSeconds: opt(fc.integer({ min: 0, max: 300 })),
+  parallelizationFactor: opt(fc.integer({ min: 1, max: 10 })),
+  bisectBatchOnError: opt(fc.boolean()),
+  retryAttempts: opt(fc.integer({ min: 0, max: 10_000 })),
+  maxRecordAgeShare: opt(fc.double({ min: 0, max: 1, noNaN: true })),
+  reportBatchItemFailures: opt(fc.boolean()),
+  tumblingWindowSeconds: opt(fc.integer({ min: 0, max: 900 })),
+  filter: fc.boolean(),
+  enabled: opt(fc.boolean()),
+  iteratorAgeAlarmMinutes: opt(fc.integer({ min: 1, max: 1440 })),
+  alarmTopic: fc.boolean(),
+  tokens: fc.boolean(),
+}).map(({ maxRecordAgeShare, ...d }): Draft => {
+  // Valid: maxRecordAge in 60 s - 7 days and within the stream's retention; AT_TIMESTAMP only on Kinesis.
+  const bound = Math.min(7 * 86_400, knownRetentionSeconds(d as Draft) ?? 7 * 86_400);
+  return {
+    ...d,
+    maxRecordAgeSeconds: maxRecordAgeShare === undefined ? undefined : 60 + Math.floor(maxRecordAgeShare * (bound - 60)),
+    startingPosition: d.startingPosition === 'AT_TIMESTAMP' && !isKinesis(d as Draft) ? 'LATEST' : d.startingPosition,
+  };
+});
+
+function source(d: Draft, stack: Stack): StreamSource {
+  const n = (x: number | undefined) => (x === undefined || !d.tokens ? x : numberToken(x));
+  const retentionPeriod = d.retentionHours === undefined ? undefined : Duration.hours(d.retentionHours);
+  const key = () => new kms.Key(stack, 'StreamKey', { enableKeyRotation: true });
+  switch (d.source) {
+    case 'new-stream':
+      return StreamSource.newKinesisStream({
+        shardCount: n(d.shardCount), retentionPeriod, encryptionKey: d.streamKey ? key() : undefined, enhancedFanOut: d.enhancedFanOut,
+      });
+    case 'existing-stream':
+      return StreamSource.kinesis(kinesis.Stream.fromStreamArn(stack, 'Stream', `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/orders`),
+        { retentionPeriod, enhancedFanOut: d.enhancedFanOut });
+    case 'owned-stream':
+      return StreamSource.kinesis(new kinesis.Stream(stack, 'Stream', {
+        encryption: kinesis.StreamEncryption.MANAGED, retentionPeriod: retentionPeriod, shardCount: d.shardCount ?? 1,
+      }), { enhancedFanOut: d.enhancedFanOut });
+    case 'owned-table':
+      return StreamSource.dynamoDb(new dynamodb.Table(stack, 'Table', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      }));
+    case 'imported-table':
+      return StreamSource.dynamoDb(dynamodb.Table.fromTableAttributes(stack, 'Table', {
+        tableArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`,
+        tableStreamArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders/stream/2026-01-01T00:00:00.000`,
+      }));
+  }
+}
+
+function toProps(d: Draft, stack: Stack): StreamProcessorProps {
+  const n = (x: number | undefined) => (x === undefined || !d.tokens ? x : numberToken(x));
+  const seconds = (x: number | undefined) => (x === undefined ? undefined : Duration.seconds(n(x)!));
+  const ownedConsumer = () => {
+    const fn = createSecureFunction(stack, 'Own', consumerProps);
+    acknowledgeNagRule(fn, 'Serverless-LambdaDLQ', 'fuzz: invoked by an event source mapping only');
+    // What the owner of a role does when it may publish to a KMS-encrypted topic (CDK's grant).
+    acknowledgeNagRule(fn.role!, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'fuzz: publishing to the encrypted on-failure topic');
+    return fn;
+  };
+  const consumer = {
+    props: () => ({ consumerProps }),
+    owned: () => ({ consumer: ownedConsumer() }),
+    imported: () => ({
+      consumer: lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+        functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:consumer`,
+        role: iam.Role.fromRoleArn(stack, 'ImportedRole', `arn:aws:iam::${ACCOUNT}:role/consumer`, { mutable: false }),
+        sameEnvironment: true,
+      }),
+    }),
+  }[d.consumer]();
+  const topic = (id: string) => new sns.Topic(stack, id, { enforceSSL: true, masterKey: new kms.Key(stack, `${id}Key`, { enableKeyRotation: true }) });
+  return {
+    source: source(d, stack),
+    ...consumer,
+    onFailureQueue: d.onFailure === 'queue' ? createDeadLetterQueue(stack, 'Failures') : undefined,
+    onFailureTopic: d.onFailure === 'topic' ? topic('Failures') : undefined,
+    startingPosition: d.startingPosition === undefined ? undefined : lambda.StartingPosition[d.startingPosition],
+    startingPositionTimestamp: d.startingPosition === 'AT_TIMESTAMP' ? 1_767_225_600 : undefined,
+    batchSize: n(d.batchSize),
+    maxBatchingWindow: seconds(d.maxBatchingWindowSeconds),
+    parallelizationFactor: n(d.parallelizationFactor),
+    bisectBatchOnError: d.bisectBatchOnError,
+    retryAttempts: n(d.retryAttempts),
+    maxRecordAge: seconds(d.maxRecordAgeSeconds),
+    reportBatchItemFailures: d.reportBatchItemFailures,
+    tumblingWindow: seconds(d.tumblingWindowSeconds),
+    filters: d.filter ? [lambda.FilterCriteria.filter({ data: { kind: lambda.FilterRule.isEqual('order') } })] : undefined,
+    enabled: d.enabled,
+    iteratorAgeAlarmThreshold: d.iteratorAgeAlarmMinutes === undefined ? undefined : Duration.minutes(d.iteratorAgeAlarmMinutes),
+    alarmTopic: d.alarmTopic ? topic('Alarms') : undefined,
+  };
+}
+
+/** A fault: the prop its error must name, whether it applies to a draft, and how to inject it. */
+interface Fault {
+  readonly prop: string;
+  readonly appliesTo: (d: Draft) => boolean;
+  readonly apply: (p: StreamProcessorProps, stack: Stack, d: Draft) => StreamProcessorProps;
+}
+const fault = (prop: string, apply: Fault['apply'], appliesTo: Fault['appliesTo'] = () => true): Fault => ({ prop, apply, appliesTo });
+const outside = (min: number, max: number) => fc.oneof(fc.integer({ min: min - 1000, max: min - 1 }), fc.integer({ min: max + 1, max: max + 1_000_000 }));
+const seconds = (s: number) => Duration.seconds(s);
+
+const faults: fc.Arbitrary<Fault> = fc.oneof(
+  outside(1, 10).map((v) => fault('parallelizationFactor', (p) => ({ ...p, parallelizationFactor: v }))),
+  outside(1, 10_000).map((v) => fault('batchSize', (p) => ({ ...p, batchSize: v }))),
+  outside(0, 10_000).map((v) => fault('retryAttempts', (p) => ({ ...p, retryAttempts: v }))),
+  fc.integer({ min: 301, max: 10_000 }).map((s) => fault('maxBatchingWindow', (p) => ({ ...p, maxBatchingWindow: seconds(s) }))),
+  fc.integer({ min: 901, max: 10_000 }).map((s) => fault('tumblingWindow', (p) => ({ ...p, tumblingWindow: seconds(s) }))),
+  fc.oneof(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 7 * 86_400 + 1, max: 30 * 86_400 }))
+    .map((s) => fault('maxRecordAge', (p) => ({ ...p, maxRecordAge: seconds(s) }))),
+  // Longer than a known retention below 7 days.
+  fc.constant(fault('maxRecordAge', (p, _stack, d) => ({ ...p, maxRecordAge: seconds(knownRetentionSeconds(d)! + 1) }),
+    (d) => (knownRetentionSeconds(d) ?? Infinity) < 7 * 86_400)),
+  fc.oneof(fc.integer({ min: -10, max: 0 }), fc.double({ min: 1, max: 10, noNaN: true }).filter((x) => !Number.isInteger(x)))
+    .map((v) => fault('shardCount', (p) => ({ ...p, source: StreamSource.newKinesisStream({ shardCount: v }) }))),
+  fc.oneof(fc.integer({ min: 1, max: 23 }), fc.integer({ min: 8761, max: 100_000 }))
+    .map((h) => fault('retentionPeriod', (p) => ({ ...p, source: StreamSource.newKinesisStream({ retentionPeriod: Duration.hours(h) }) }))),
+  fc.constant(fault('consumer', (p) => ({ ...p, consumer: undefined, consumerProps: undefined }))),
+  fc.constant(fault('consumerProps', (p, stack) => ({
+    ...p,
+    consumerProps,
+    consumer: p.consumer ?? lambda.Function.fromFunctionArn(stack, 'Both', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:both`),
+  }))),
+  fc.constant(fault('onFailureTopic', (p, stack) => ({
+    ...p,
+    onFailureQueue: p.onFailureQueue ?? createDeadLetterQueue(stack, 'FailuresBoth'),
+    onFailureTopic: p.onFailureTopic ?? new sns.Topic(stack, 'FailuresBoth2', { enforceSSL: true }),
+  }))),
+  fc.constant(fault('table', (p, stack) => ({
+    ...p,
+    source: StreamSource.dynamoDb(new dynamodb.Table(stack, 'NoStream', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } })),
+  }))),
+);
+
+const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: undefined, freq: 2 })).map(([d, f]): FuzzCase => {
+  // A fault that does not apply to this draft leaves a valid case.
+  const applies = f !== undefined && f.appliesTo(d);
+  return {
+    label: `${JSON.stringify(d)}${applies ? ` + bad ${f!.prop}` : ''}`,
+    fault: applies ? f!.prop : undefined,
+    // A known gap (known-gaps.test.ts): the function the construct defines may publish to an
+    // encrypted on-failure topic, and the kms:GenerateDataKey* of that grant is not acknowledged.
+    nagRules: d.consumer === 'props' && d.onFailure === 'topic' ? ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'] : undefined,
+    build: (stack) => {
+      const props = toProps(d, stack);
+      new StreamProcessor(stack, 'Processor', applies ? f!.apply(props, stack, d) : props);
+    },
+  };
+});
+
+export const subject: RobustnessSubject = {
+  name: 'StreamProcessor',
+  cases,
+  configurations: {
+    default: (stack) => new StreamProcessor(stack, 'Processor', { source: StreamSource.newKinesisStream(), consumerProps }),
+    fullest: (stack) => new StreamProcessor(stack, 'Processor', toProps({
+      source: 'new-stream',
+      shardCount: 4,
+      retentionHours: 48,
+      streamKey: true,
+      enhancedFanOut: true,
+      consumer: 'props',
+      onFailure: 'topic',
+      startingPosition: 'LATEST',
+      batchSize: 500,
+      maxBatchingWindowSeconds: 10,
+      parallelizationFactor: 10,
+      bisectBatchOnError: false,
+      retryAttempts: 10,
+      maxRecordAgeSeconds: 7200,
+      reportBatchItemFailures: false,
+      tumblingWindowSeconds: 60,
+      filter: true,
+      enabled: false,
+      iteratorAgeAlarmMinutes: 10,
+      alarmTopic: true,
+      tokens: false,
+    }, stack)),
+  },
+};
