@@ -165,7 +165,10 @@ interface Fault {
   readonly apply: (p: StreamProcessorProps, stack: Stack, d: Draft) => StreamProcessorProps;
 }
 const fault = (prop: string, apply: Fault['apply'], appliesTo: Fault['appliesTo'] = () => true): Fault => ({ prop, apply, appliesTo });
-const outside = (min: number, max: number) => fc.oneof(fc.integer({ min: min - 1000, max: min - 1 }), fc.integer({ min: max + 1, max: max + 1_000_000 }));
+const outside = (min: number, max: number) => fc.oneof(
+  fc.integer({ min: min - 1000, max: min - 1 }),
+  fc.integer({ min: max + 1, max: max + 1_000_000 }),
+);
 const seconds = (s: number) => Duration.seconds(s);
 
 const faults: fc.Arbitrary<Fault> = fc.oneof(
