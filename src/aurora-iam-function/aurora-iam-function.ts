@@ -5,10 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { AuroraIamDatabaseUser } from './database-user';
 import { acknowledgeNagRule } from '../common/nag';
 import { createSecureFunction } from '../common/secure-function';
 import { validateDurationRange, validateNumberRange } from '../common/validation';
-import { AuroraIamDatabaseUser } from './database-user';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
 /** The environment variables AuroraIamFunction sets for the handler-side helper. */

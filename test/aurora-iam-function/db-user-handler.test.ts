@@ -18,15 +18,23 @@ let admin: Client;
 function properties(userName: string, roles?: string[], onDelete = 'retain') {
   return {
     ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
-    SecretArn: SECRET_ARN, Host: server.host, Port: String(server.port), Database: 'postgres',
-    UserName: userName, ...(roles ? { Roles: roles } : {}), OnDelete: onDelete,
+    SecretArn: SECRET_ARN,
+    Host: server.host,
+    Port: String(server.port),
+    Database: 'postgres',
+    UserName: userName,
+    ...(roles ? { Roles: roles } : {}),
+    OnDelete: onDelete,
   };
 }
 
 const common = {
   ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
-  ResponseURL: 'https://example.invalid/response', StackId: 'stack', RequestId: 'request',
-  LogicalResourceId: 'DatabaseUser', ResourceType: 'Custom::AuroraIamDatabaseUser',
+  ResponseURL: 'https://example.invalid/response',
+  StackId: 'stack',
+  RequestId: 'request',
+  LogicalResourceId: 'DatabaseUser',
+  ResourceType: 'Custom::AuroraIamDatabaseUser',
 };
 const create = (p: ReturnType<typeof properties>): CloudFormationCustomResourceEvent =>
   ({ ...common, RequestType: 'Create', ResourceProperties: p });
@@ -52,7 +60,11 @@ beforeAll(async () => {
     SecretString: JSON.stringify({ username: server.adminUser, password: server.adminPassword, engine: 'postgres' }),
   });
   admin = new Client({
-    host: server.host, port: server.port, database: 'postgres', user: server.adminUser, password: server.adminPassword,
+    host: server.host,
+    port: server.port,
+    database: 'postgres',
+    user: server.adminUser,
+    password: server.adminPassword,
     ssl: { ca: server.ca, rejectUnauthorized: true },
   });
   await admin.connect();

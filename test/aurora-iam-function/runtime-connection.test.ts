@@ -54,7 +54,11 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 beforeAll(async () => {
   server = await startTestPostgres();
   admin = new Client({
-    host: server.host, port: server.port, database: 'postgres', user: server.adminUser, password: server.adminPassword,
+    host: server.host,
+    port: server.port,
+    database: 'postgres',
+    user: server.adminUser,
+    password: server.adminPassword,
     ssl: { ca: server.ca, rejectUnauthorized: true },
   });
   await admin.connect();

@@ -1,4 +1,8 @@
+// pg and @aws-sdk/rds-signer are dependencies of the user's function bundle, which imports this
+// module: the library itself never loads it, so they are not (and must not be) its dependencies.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { Signer } from '@aws-sdk/rds-signer';
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { Client, QueryResult, QueryResultRow } from 'pg';
 import { verifyingTlsOptions } from './tls';
 
