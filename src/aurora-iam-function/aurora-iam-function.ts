@@ -17,7 +17,12 @@ const RESERVED_ENVIRONMENT = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'];
 /** PostgreSQL's port: RDS Proxy always listens on it for the POSTGRESQL engine family. */
 const POSTGRES_PORT = 5432;
 
-/** Properties of {@link AuroraIamFunction}. */
+/**
+ * Properties of {@link AuroraIamFunction}: the function's options plus the database's.
+ *
+ * `vpc` (inherited from `FunctionOptions`) is required: the function, the user-creation handler
+ * and the cluster this construct may define run in it. (jsii forbids re-declaring it as required.)
+ */
 export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   /** The function's code. Use the handler-side helper (see README) to connect. */
   readonly code: lambda.Code;
@@ -30,9 +35,6 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
    * @default lambda.Runtime.NODEJS_24_X
    */
   readonly runtime?: lambda.Runtime;
-
-  /** The VPC of the database; the function (and the cluster this construct may define) run in it. */
-  readonly vpc: ec2.IVpc;
 
   /**
    * An existing Aurora PostgreSQL cluster. An imported one needs `clusterResourceIdentifier`
@@ -159,11 +161,15 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
   constructor(scope: Construct, id: string, props: AuroraIamFunctionProps) {
     super(scope, id);
     const {
-      code, handler, runtime, vpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
+      code, handler, runtime, vpc: givenVpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
       databaseUserName, databaseUserRoles, databaseUserRemovalPolicy, proxy, engineVersion,
       serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention,
       ...functionOptions
     } = props;
+    if (!givenVpc) {
+      throw new Error('vpc is required: AuroraIamFunction places the function, the user-creation handler and the database in it');
+    }
+    const vpc = givenVpc;
     const userName = databaseUserName ?? 'lambda_iam_user';
     const database = databaseName ?? 'postgres';
     validatePostgresIdentifier('databaseUserName', userName);

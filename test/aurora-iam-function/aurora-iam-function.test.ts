@@ -411,6 +411,12 @@ describe('AuroraIamFunction validation', () => {
     expect(() => build({ databaseUserName })).toThrow(message);
   });
 
+  test('vpc is required', () => {
+    const stack = new Stack(new App(), 'Stack');
+    expect(() => new AuroraIamFunction(stack, 'Fn', { code: CODE, handler: 'index.handler' }))
+      .toThrow('vpc is required: AuroraIamFunction places the function, the user-creation handler and the database in it');
+  });
+
   test('databaseName', () => {
     expect(() => build({ databaseName: 'my-db' })).toThrow("databaseName must be 1-63 characters of lowercase letters, digits and _, not starting with a digit, got 'my-db'");
   });
