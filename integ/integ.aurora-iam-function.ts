@@ -1,0 +1,58 @@
+import * as path from 'path';
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { AuroraIamFunction } from '../src';
+import { bundledHandler } from './support/bundle';
+import { enforceNag } from './support/gates';
+
+/**
+ * Deploys an Aurora PostgreSQL Serverless v2 cluster (minimum capacity), the database user and a
+ * function in isolated subnets, then invokes the function: it logs in with an IAM token over TLS
+ * and reports who it is. Only a Secrets Manager endpoint leaves the VPC (for the user handler);
+ * the function itself needs no network beyond the database: tokens are signed locally.
+ */
+const app = new App();
+const stack = new Stack(app, 'AuroraIamFunctionInteg');
+
+const vpc = new ec2.Vpc(stack, 'Vpc', {
+  maxAzs: 2,
+  natGateways: 0,
+  subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+});
+vpc.addFlowLog('FlowLog');
+
+const fn = new AuroraIamFunction(stack, 'AuroraIamFunction', {
+  vpc,
+  code: bundledHandler(path.join(__dirname, 'handlers', 'aurora-current-user.ts')),
+  handler: 'index.handler',
+  timeout: Duration.seconds(30),
+  databaseUserName: 'integ_app',
+  serverlessV2MinCapacity: 0.5,
+  serverlessV2MaxCapacity: 1,
+  backupRetention: Duration.days(1),
+  // A test cluster goes away with the test.
+  deletionProtection: false,
+});
+const cluster = fn.cluster as rds.DatabaseCluster;
+cluster.applyRemovalPolicy(RemovalPolicy.DESTROY);
+Validations.of(cluster).acknowledge({
+  id: 'AwsSolutions-RDS10',
+  reason: 'A test cluster: deletion protection would keep the integ test from cleaning up after itself.',
+});
+
+// The user handler reads the admin secret through an endpoint that accepts only it.
+const endpoint = vpc.addInterfaceEndpoint('SecretsManager', {
+  service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  open: false,
+  securityGroups: [new ec2.SecurityGroup(stack, 'EndpointSecurityGroup', { vpc, description: 'Secrets Manager endpoint' })],
+});
+endpoint.connections.allowDefaultPortFrom(fn.databaseUser.handlerFunction, 'Database-user handler');
+
+const integ = new IntegTest(app, 'AuroraIamFunctionTest', { testCases: [stack] });
+integ.assertions
+  .invokeFunction({ functionName: fn.lambdaFunction.functionName })
+  .expect(ExpectedResult.objectLike({ StatusCode: 200, Payload: '{"user":"integ_app","ssl":true}' }));
+
+enforceNag(stack);
