@@ -148,5 +148,8 @@ project.gitignore.exclude('/integ/*.snapshot/asset.*');
 // (integ-tests-alpha, esbuild, pg) are not the package's dependencies.
 project.eslint?.allowDevDeps('integ/**');
 project.eslint?.allowDevDeps('bench/**');
+// Examples and test handlers import the Lambda-side helpers by their published path
+// (`cdk-serverless-patterns/lib/<construct>/runtime`), compiled here from src/.
+project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-serverless-patterns/lib/*': ['../src/*'] });
 
 project.synth();

@@ -4,8 +4,8 @@ import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { AuroraIamFunction } from '../src';
-import { bundledHandler } from './support/bundle';
 import { enforceNag } from './support/gates';
+import { bundledHandler } from '../test/support/bundle';
 
 /**
  * Deploys an Aurora PostgreSQL Serverless v2 cluster (minimum capacity), the database user and a

@@ -1,6 +1,6 @@
 // Test handler of integ.aurora-iam-function*.ts, written as a user would: the connection lives
 // outside the handler (reused by warm invocations) and is authenticated with an IAM token.
-import { IamDatabaseConnection } from '../../src/aurora-iam-function/runtime';
+import { IamDatabaseConnection } from 'cdk-serverless-patterns/lib/aurora-iam-function/runtime';
 
 const db = new IamDatabaseConnection();
 

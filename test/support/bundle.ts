@@ -3,9 +3,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
 
 /**
- * Bundles an integ test handler that needs npm packages (which `Code.fromInline` cannot carry)
- * with esbuild, at integ synth time on our machines, into a git-ignored folder. The bundle is
- * deterministic, so the asset hash in the committed snapshot stays stable.
+ * Bundles a handler of the integ tests or the example app that needs npm packages (which
+ * `Code.fromInline` cannot carry) with esbuild, at synth time on our machines, into a git-ignored
+ * folder, as a user's build would. `cdk-serverless-patterns/lib/...` imports resolve to src/
+ * through the dev tsconfig's paths. The bundle is deterministic, so snapshot asset hashes are stable.
  */
 export function bundledHandler(entry: string): lambda.Code {
   const name = path.basename(entry, '.ts');
@@ -18,6 +19,7 @@ export function bundledHandler(entry: string): lambda.Code {
     outfile: path.join(outdir, 'index.js'),
     // pg loads its optional native binding only when asked; the pure-JS client is used.
     external: ['pg-native'],
+    tsconfig: path.join(__dirname, '..', 'tsconfig.json'),
     logLevel: 'error',
   });
   return lambda.Code.fromAsset(outdir);
