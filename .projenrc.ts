@@ -151,5 +151,6 @@ project.eslint?.allowDevDeps('bench/**');
 // Examples and test handlers import the Lambda-side helpers by their published path
 // (`cdk-serverless-patterns/lib/<construct>/runtime`), compiled here from src/.
 project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-serverless-patterns/lib/*': ['../src/*'] });
+project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './test/tsconfig.json']);
 
 project.synth();
