@@ -152,5 +152,6 @@ project.eslint?.allowDevDeps('bench/**');
 // (`cdk-serverless-patterns/lib/<construct>/runtime`), compiled here from src/.
 project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-serverless-patterns/lib/*': ['../src/*'] });
 project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './test/tsconfig.json']);
+project.eslint?.file.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
 
 project.synth();
