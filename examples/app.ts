@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { AuroraIamFunctionExampleStack } from './stacks/aurora-iam-function';
 
 /**
  * The example app: one stack per construct of the library, each in its most common configuration.
@@ -7,6 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
  */
 export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack[] } {
   const stacks: Stack[] = [
+    new AuroraIamFunctionExampleStack(app, 'AuroraIamFunctionExample'),
   ];
   return { app, stacks };
 }

@@ -10,7 +10,7 @@ import { buildSync } from 'esbuild';
  */
 export function bundledHandler(entry: string): lambda.Code {
   const name = path.basename(entry, '.ts');
-  const outdir = path.join(__dirname, '..', '..', '.tmp', 'integ-bundles', name);
+  const outdir = path.join(__dirname, '..', '..', '.tmp', 'bundles', name);
   buildSync({
     entryPoints: [entry],
     bundle: true,
