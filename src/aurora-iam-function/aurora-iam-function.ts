@@ -1,11 +1,14 @@
 import { Annotations, Duration, RemovalPolicy, Token, Tokenization } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuroraIamDatabaseUser } from './database-user';
+import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule } from '../common/nag';
 import { createSecureFunction } from '../common/secure-function';
 import { validateDurationRange, validateNumberRange } from '../common/validation';
@@ -124,6 +127,12 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;
+
+  /**
+   * Topic notified when an alarm of this construct goes to ALARM and back to OK.
+   * @default - the alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** The props that only make sense for the cluster this construct defines. */
@@ -158,12 +167,20 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
   /** The function's role. */
   public readonly grantPrincipal: iam.IPrincipal;
 
+  /**
+   * Alarms: function errors (any, over 5 minutes) and, for the cluster this construct defines,
+   * Serverless v2 capacity at 90% of its maximum for 15 minutes (the ceiling throttles queries).
+   */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  private readonly userName: string;
+
   constructor(scope: Construct, id: string, props: AuroraIamFunctionProps) {
     super(scope, id);
     const {
       code, handler, runtime, vpc: givenVpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
       databaseUserName, databaseUserRoles, databaseUserRemovalPolicy, proxy, engineVersion,
-      serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention,
+      serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention, alarmTopic,
       ...functionOptions
     } = props;
     if (!givenVpc) {
@@ -171,6 +188,7 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     }
     const vpc = givenVpc;
     const userName = databaseUserName ?? 'lambda_iam_user';
+    this.userName = userName;
     const database = databaseName ?? 'postgres';
     validatePostgresIdentifier('databaseUserName', userName);
     validatePostgresIdentifier('databaseName', database);
@@ -263,13 +281,43 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
 
     if (this.proxy) {
       this.proxy.connections.allowFrom(this.lambdaFunction, ec2.Port.tcp(POSTGRES_PORT), 'AuroraIamFunction');
-      // rds-db:connect on exactly dbuser:<proxy prx- id>/<user>.
-      this.proxy.grantConnect(this.lambdaFunction, userName);
     } else {
       this.cluster.connections.allowDefaultPortFrom(this.lambdaFunction, 'AuroraIamFunction');
-      // rds-db:connect on exactly dbuser:<cluster resource id>/<user>.
-      this.cluster.grantConnect(this.lambdaFunction, userName);
     }
+    this.grantConnect(this.lambdaFunction);
+
+    this.alarms.push(createAlarm(this, 'ErrorsAlarm', {
+      metric: this.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      description: 'AuroraIamFunction: the function reported errors (see its log group; a login failure names the user and host)',
+    }, alarmTopic));
+    if (!givenCluster) {
+      this.alarms.push(createAlarm(this, 'CapacityAlarm', {
+        metric: (this.cluster as rds.DatabaseCluster).metric('ACUUtilization', { statistic: 'Average', period: Duration.minutes(5) }),
+        threshold: 90,
+        evaluationPeriods: 3,
+        description: 'AuroraIamFunction: the Serverless v2 cluster has run at 90% or more of its maximum capacity for 15 minutes; raise serverlessV2MaxCapacity',
+      }, alarmTopic));
+    }
+  }
+
+  /**
+   * Lets another principal log in as this construct's database user: `rds-db:connect` on exactly
+   * `dbuser:<cluster resource id>/<user>`, or on the proxy's `prx-` id when there is a proxy.
+   * (Its network access to the database is separate: see `connections`.)
+   */
+  public grantConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.proxy ? this.proxy.grantConnect(grantee, this.userName) : this.cluster.grantConnect(grantee, this.userName);
+  }
+
+  /** The function's Errors metric (sum over 5 minutes by default). */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metricErrors(props);
+  }
+
+  /** The function's Duration metric (average over 5 minutes by default). */
+  public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metricDuration(props);
   }
 
   private defineCluster(

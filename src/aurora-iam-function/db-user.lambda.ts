@@ -21,7 +21,8 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
     user: username,
     password,
     ssl: verifyingTlsOptions(),
-    connectionTimeoutMillis: 10_000,
+    // A Serverless v2 cluster paused at 0 ACU takes some seconds to resume on the first connection.
+    connectionTimeoutMillis: 30_000,
   });
   await db.connect();
   try {

@@ -1,9 +1,11 @@
 import { App, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraIamDatabaseUser, AuroraIamFunction, AuroraIamFunctionProps } from '../../src';
 import { createDeadLetterQueue } from '../../src/common/secure-queue';
 import { expectCleanStack } from '../support/quality-gates';
@@ -174,6 +176,50 @@ describe('AuroraIamFunction defaults', () => {
     expect(readers.map(([id]) => id)).toEqual([expect.stringMatching(/^FnDatabaseUserHandlerServiceRoleDefaultPolicy/)]);
   });
 
+  test('alarms on function errors and on the cluster capacity ceiling, without actions', () => {
+    const { fn, template } = build();
+    expect(fn.alarms).toHaveLength(2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ACUUtilization',
+      Namespace: 'AWS/RDS',
+      Statistic: 'Average',
+      Period: 300,
+      Threshold: 90,
+      EvaluationPeriods: 3,
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: { Ref: Match.stringLikeRegexp('^FnCluster') } }],
+    });
+  });
+
+  test('metricErrors and metricDuration are the function\'s', () => {
+    const { stack, fn } = build();
+    expect(stack.resolve(fn.metricErrors().dimensions)).toEqual(stack.resolve(fn.lambdaFunction.metricErrors().dimensions));
+    expect(fn.metricDuration().metricName).toBe('Duration');
+    expect(fn.metricErrors().metricName).toBe('Errors');
+  });
+
+  test('grantConnect lets another principal log in as the same user, and nothing more', () => {
+    const { stack, vpc } = setup();
+    const fn = new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler' });
+    const role = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    fn.grantConnect(role);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Other') }],
+      PolicyDocument: { Statement: [functionStatements(template, 'rds-db:connect')[0]] },
+    });
+  });
+
   test('implements IGrantable and IConnectable with the function', () => {
     const { fn } = build();
     expect(fn.grantPrincipal).toBe(fn.lambdaFunction.grantPrincipal);
@@ -257,6 +303,18 @@ describe('AuroraIamFunction overrides', () => {
     expect(JSON.stringify(functionStatements(template, 'rds-db:connect'))).toContain('"/orders_app"');
   });
 
+  test('alarmTopic receives ALARM and OK of every alarm', () => {
+    const { stack, vpc } = setup();
+    const topic = new sns.Topic(stack, 'Topic', { enforceSSL: true });
+    const fn = new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', alarmTopic: topic });
+    const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
+    expect(Object.keys(alarms)).toHaveLength(fn.alarms.length);
+    for (const alarm of Object.values(alarms) as any[]) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: stack.resolve((topic.node.defaultChild as sns.CfnTopic).logicalId) }]);
+      expect(alarm.Properties.OKActions).toEqual(alarm.Properties.AlarmActions);
+    }
+  });
+
   test('databaseUserRemovalPolicy DESTROY drops the user on delete', () => {
     const { template } = build({ databaseUserRemovalPolicy: RemovalPolicy.DESTROY });
     template.hasResource('Custom::AuroraIamDatabaseUser', { Properties: Match.objectLike({ OnDelete: 'destroy' }), DeletionPolicy: 'Delete' });
@@ -309,6 +367,7 @@ describe('AuroraIamFunction overrides', () => {
       serverlessV2MaxCapacity: 8,
       backupRetention: Duration.days(14),
       deadLetterQueue: createDeadLetterQueue(stack, 'Dlq'),
+      alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true }),
     });
     await expectCleanStack(stack);
   });
@@ -331,6 +390,8 @@ describe('AuroraIamFunction with an existing cluster', () => {
     new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', cluster });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::RDS::DBCluster', 1);
+    // Only the function's errors: the capacity alarm belongs to whoever defines the cluster.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     template.hasResourceProperties('Custom::AuroraIamDatabaseUser', { SecretArn: { Ref: Match.stringLikeRegexp('^ExistingSecretAttachment') } });
     expect(JSON.stringify(functionStatements(template, 'rds-db:connect')))
       .toContain(`{"Fn::GetAtt":["${stack.resolve((cluster.node.defaultChild as rds.CfnDBCluster).logicalId)}","DBClusterResourceId"]}`);
