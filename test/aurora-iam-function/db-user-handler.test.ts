@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -146,6 +147,17 @@ describe('database-user handler against PostgreSQL 15', () => {
     await handler(remove('owner', properties('owner', [], 'destroy')));
     expect(await role('owner')).toMatchObject({ canLogin: false, memberOf: [] });
     expect((await admin.query("SELECT to_regclass('owned_table') IS NOT NULL AS exists")).rows[0].exists).toBe(true);
+  });
+
+  test('the bundled asset Lambda runs (assets/, built by `projen bundle`) behaves the same', async () => {
+    const bundle = path.join(__dirname, '..', '..', 'assets', 'aurora-iam-function', 'db-user.lambda', 'index.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundled = require(bundle) as { handler: typeof handler };
+    await bundled.handler(create(properties('bundled_user', ['reader'], 'destroy')));
+    await bundled.handler(create(properties('bundled_user', ['reader'], 'destroy')));
+    expect(await role('bundled_user')).toMatchObject({ canLogin: true, memberOf: ['rds_iam', 'reader'] });
+    await bundled.handler(remove('bundled_user', properties('bundled_user', ['reader'], 'destroy')));
+    expect(await role('bundled_user')).toBeUndefined();
   });
 
   test('reads the admin credentials from the secret it is given', async () => {
