@@ -141,6 +141,7 @@ project.eslint?.addLintPattern('integ');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 
+// -- added with AuroraIamFunction --
 // integ snapshot asset bodies: the '*.snapshot/asset.*' entry above contains a slash, so git anchors
 // it at the repository root and it misses integ/<name>.snapshot/asset.* (checked with git check-ignore).
 project.gitignore.exclude('/integ/*.snapshot/asset.*');

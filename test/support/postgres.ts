@@ -9,7 +9,8 @@ import * as path from 'path';
  * cluster with `rds.force_ssl=1`), a server certificate signed by a test CA, and a second,
  * unrelated CA to prove that clients refuse a server they cannot verify.
  *
- * PostgreSQL refuses to run as root, so initdb and pg_ctl run as the `postgres` user.
+ * PostgreSQL refuses to run as root: as root, initdb and pg_ctl run as the `postgres` user
+ * (`runuser`); as anyone else, as that user.
  */
 export interface TestPostgres {
   readonly host: string;
@@ -28,9 +29,10 @@ export interface TestPostgres {
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const OS_USER = 'postgres';
+const AS_ROOT = process.getuid?.() === 0;
 
 function run(cmd: string, args: string[], asPostgres = false): string {
-  const [file, argv] = asPostgres ? ['runuser', ['-u', OS_USER, '--', cmd, ...args]] : [cmd, args];
+  const [file, argv] = asPostgres && AS_ROOT ? ['runuser', ['-u', OS_USER, '--', cmd, ...args]] : [cmd, args];
   return execFileSync(file, argv, { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -74,7 +76,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   fs.writeFileSync(pwfile, `${adminPassword}\n`);
   const data = path.join(dir, 'data');
   fs.mkdirSync(data, { mode: 0o700 });
-  run('chown', ['-R', `${OS_USER}:${OS_USER}`, dir]);
+  if (AS_ROOT) run('chown', ['-R', `${OS_USER}:${OS_USER}`, dir]);
   fs.chmodSync(serverKey, 0o600);
 
   run(`${PG_BIN}/initdb`, ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${pwfile}`, '--no-sync'], true);
