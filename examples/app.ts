@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { AuroraIamFunctionExampleStack } from './stacks/aurora-iam-function';
 import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
 import { EmrPipelineExampleStack } from './stacks/emr-pipeline';
 import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
@@ -17,6 +18,7 @@ export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack
     new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
     new StreamProcessorExampleStack(app, 'StreamProcessorExample'),
     new EmrPipelineExampleStack(app, 'EmrPipelineExample'),
+    new AuroraIamFunctionExampleStack(app, 'AuroraIamFunctionExample'),
   ];
   return { app, stacks };
 }
