@@ -1,5 +1,6 @@
 import { Duration, Stack, StackProps, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { AuroraIamFunctionExampleStack } from './aurora-iam-function';
 import { DurableSubscriberExampleStack } from './durable-subscriber';
 import { EmrPipelineExampleStack } from './emr-pipeline';
 import { ProvisionedFunctionExampleStack } from './provisioned-function';
@@ -16,6 +17,7 @@ export class ExamplesStage extends Stage {
     new StreamProcessorExampleStack(this, 'Streams');
     new DurableSubscriberExampleStack(this, 'Subscribers');
     new EmrPipelineExampleStack(this, 'Emr');
+    new AuroraIamFunctionExampleStack(this, 'Database');
   }
 }
 
