@@ -29,15 +29,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   buildWorkflow: false,
   pullRequestTemplate: false,
 
-  // Handlers (`*.lambda.ts`) are bundled with esbuild at our build time into assets/ and shipped in
-  // the tarball, so consumers need neither esbuild nor Docker at synth time.
-  lambdaOptions: {
-    // cdk-nag (AwsSolutions-L1) asks for the latest Node.js runtime.
-    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
-    awsSdkConnectionReuse: false,
-    bundlingOptions: { sourcemap: false },
-  },
-  lambdaAutoDiscover: true,
+  // Lambda handlers are bundled explicitly below; projen's generated Function subclasses are not used.
+  lambdaAutoDiscover: false,
   integrationTestAutoDiscover: false,
 
   devDeps: [
@@ -157,5 +150,25 @@ project.addBins({ 'cdk-serverless-patterns': 'assets/cli/probe.js' });
 project.npmignore?.exclude('/lib/cli/');
 // ...so its imports are build-time (dev) dependencies by design.
 project.eslint?.allowDevDeps('src/cli/**');
+
+// Handlers the constructs deploy (`*.lambda.ts`) are bundled with esbuild at our build time into
+// assets/ and shipped in the tarball, so consumers need neither esbuild nor Docker at synth time.
+// The AWS SDK v3 is provided by the Node.js Lambda runtime. nodejs24.x: cdk-nag (AwsSolutions-L1)
+// asks for the latest runtime.
+project.bundler.addBundle('src/aurora-iam-function/db-user.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: ['@aws-sdk/*'],
+});
+// Handlers' imports are bundled (dev) dependencies; the Lambda-side helpers' imports (pg,
+// @aws-sdk/rds-signer) are the user's function's own dependencies, never the construct library's.
+project.eslint?.allowDevDeps('src/**/*.lambda.ts');
+project.eslint?.allowDevDeps('src/*/runtime/**');
+
+// Examples and test handlers import the Lambda-side helpers by their published path
+// (`cdk-serverless-patterns/lib/<construct>/runtime`), compiled here from src/.
+project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-serverless-patterns/lib/*': ['../src/*'] });
+project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './test/tsconfig.json']);
+project.eslint?.file.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
 
 project.synth();

@@ -16,10 +16,6 @@ const ROOT = path.join(__dirname, '..');
 const ASSETS = path.join(ROOT, 'assets');
 const REPS = Number(process.env.BENCH_LOAD_REPS ?? 7);
 
-if (!fs.existsSync(ASSETS)) {
-  console.log('assets/ is missing: running `npx projen bundle` first');
-  execFileSync('npx', ['projen', 'bundle'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 function bundles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -35,9 +31,9 @@ function requireMs(file: string, argv: string[]): number {
     + 'const t = process.hrtime.bigint();'
     + `require(${JSON.stringify(file)});`
     + 'process.stderr.write("\\nLOAD_NS=" + (process.hrtime.bigint() - t) + "\\n");';
-  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf-8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
-  const found = /LOAD_NS=(\d+)/.exec(run.stderr);
-  if (!found) throw new Error(`loading ${file} failed:\n${run.stderr}`);
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf-8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
+  const found = /LOAD_NS=(\d+)/.exec(child.stderr);
+  if (!found) throw new Error(`loading ${file} failed:\n${child.stderr}`);
   return Number(found[1]) / 1e6;
 }
 
@@ -47,22 +43,28 @@ function processMs(args: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-const nodeStartMs = median(Array.from({ length: REPS }, () => processMs(['-e', ''])));
-console.log(`node start-up alone (node -e ''): ${nodeStartMs.toFixed(0)} ms; figures below are medians of ${REPS} fresh processes`);
-console.log('bundle                                      bytes    gzipped   require ms   whole run ms');
-const results: Record<string, unknown> = {};
-for (const file of bundles(ASSETS)) {
-  const content = fs.readFileSync(file);
-  const command = content.subarray(0, 2).toString() === '#!';
-  const argv = command ? ['--help'] : [];
-  const load = median(Array.from({ length: REPS }, () => requireMs(file, argv)));
-  const whole = command ? median(Array.from({ length: REPS }, () => processMs([file, ...argv]))) : undefined;
-  const gzipped = zlib.gzipSync(content).length;
-  const name = path.relative(ROOT, file);
-  console.log(`${name.padEnd(40)} ${fmt(content.length, 0, 9)} ${fmt(gzipped, 0, 9)} ${fmt(load, 1, 12)} ${whole === undefined ? '' : `${fmt(whole, 0, 14)} (--help)`}`);
-  results[name] = { bytes: content.length, gzipped, requireMs: load, wholeRunMs: whole };
-}
+export async function run(): Promise<void> {
+  if (!fs.existsSync(ASSETS)) {
+    console.log('assets/ is missing: running `npx projen bundle` first');
+    execFileSync('npx', ['projen', 'bundle'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const nodeStartMs = median(Array.from({ length: REPS }, () => processMs(['-e', ''])));
+  console.log(`node start-up alone (node -e ''): ${nodeStartMs.toFixed(0)} ms; figures below are medians of ${REPS} fresh processes`);
+  console.log(`${'bundle'.padEnd(52)}     bytes   gzipped   require ms   whole run ms`);
+  const results: Record<string, unknown> = {};
+  for (const file of bundles(ASSETS)) {
+    const content = fs.readFileSync(file);
+    const command = content.subarray(0, 2).toString() === '#!';
+    const argv = command ? ['--help'] : [];
+    const load = median(Array.from({ length: REPS }, () => requireMs(file, argv)));
+    const whole = command ? median(Array.from({ length: REPS }, () => processMs([file, ...argv]))) : undefined;
+    const gzipped = zlib.gzipSync(content).length;
+    const name = path.relative(ROOT, file);
+    console.log(`${name.padEnd(52)} ${fmt(content.length, 0, 9)} ${fmt(gzipped, 0, 9)} ${fmt(load, 1, 12)} ${whole === undefined ? '' : `${fmt(whole, 0, 14)} (--help)`}`);
+    results[name] = { bytes: content.length, gzipped, requireMs: load, wholeRunMs: whole };
+  }
 
-const out = path.join(__dirname, 'results');
-fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'handler-cost.json'), JSON.stringify({ date: new Date().toISOString(), nodeStartMs, results }, undefined, 1));
+  const out = path.join(__dirname, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'handler-cost.json'), JSON.stringify({ date: new Date().toISOString(), nodeStartMs, results }, undefined, 1));
+}

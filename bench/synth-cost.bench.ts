@@ -31,58 +31,60 @@ function measure(file: string, variant: Variant, n: number): Sample {
   return JSON.parse(child.stdout.trim().split('\n').pop()!);
 }
 
-const results: Record<string, unknown> = {};
-for (const file of subjectFiles()) {
-  const subject = loadSubject(file);
-  const samples: Record<Variant, Record<number, Sample[]>> = { construct: {}, floor: {} };
-  for (const n of SIZES) {
-    for (let rep = 0; rep < REPS; rep++) {
-      const order: Variant[] = rep % 2 === 0 ? ['construct', 'floor'] : ['floor', 'construct'];
-      for (const variant of order) (samples[variant][n] ??= []).push(measure(file, variant, n));
+export async function run(): Promise<void> {
+  const results: Record<string, unknown> = {};
+  for (const file of subjectFiles()) {
+    const subject = loadSubject(file);
+    const samples: Record<Variant, Record<number, Sample[]>> = { construct: {}, floor: {} };
+    for (const n of SIZES) {
+      for (let rep = 0; rep < REPS; rep++) {
+        const order: Variant[] = rep % 2 === 0 ? ['construct', 'floor'] : ['floor', 'construct'];
+        for (const variant of order) (samples[variant][n] ??= []).push(measure(file, variant, n));
+      }
     }
-  }
 
-  const med = (variant: Variant, n: number, key: keyof Sample | 'rssGrowthKb') => median(samples[variant][n]
-    .map((s) => (key === 'rssGrowthKb' ? s.maxRssKb - s.rssBeforeKb : s[key])));
-  console.log(`\n== ${subject.name}: construct vs hand-written floor (median of ${REPS}, one process per measurement)`);
-  console.log('     N   wall ms (c / floor = ratio)     CPU ms (c / floor = ratio)    peak RSS MB (c / floor = ratio)   RSS growth MB (c / floor)');
-  const rows = SIZES.map((n) => {
-    const compare = (k: keyof Sample | 'rssGrowthKb') => {
-      const c = med('construct', n, k);
-      const f = med('floor', n, k);
-      return { construct: c, floor: f, ratio: c / f };
-    };
-    const row = { wallMs: compare('wallMs'), cpuMs: compare('cpuMs'), maxRssKb: compare('maxRssKb'), rssGrowthKb: compare('rssGrowthKb') };
-    const mb = (kb: number) => kb / 1024;
-    console.log(`${fmt(n, 0, 6)}  ${fmt(row.wallMs.construct)} /${fmt(row.wallMs.floor)} = ${fmt(row.wallMs.ratio, 2, 5)}x`
-      + `  ${fmt(row.cpuMs.construct)} /${fmt(row.cpuMs.floor)} = ${fmt(row.cpuMs.ratio, 2, 5)}x`
-      + `   ${fmt(mb(row.maxRssKb.construct), 1)} /${fmt(mb(row.maxRssKb.floor), 1)} = ${fmt(row.maxRssKb.ratio, 2, 5)}x`
-      + `   ${fmt(mb(row.rssGrowthKb.construct), 1)} /${fmt(mb(row.rssGrowthKb.floor), 1)}`);
-    return { n, ...row };
-  });
+    const med = (variant: Variant, n: number, key: keyof Sample | 'rssGrowthKb') => median(samples[variant][n]
+      .map((s) => (key === 'rssGrowthKb' ? s.maxRssKb - s.rssBeforeKb : s[key])));
+    console.log(`\n== ${subject.name}: construct vs hand-written floor (median of ${REPS}, one process per measurement)`);
+    console.log('     N   wall ms (c / floor = ratio)     CPU ms (c / floor = ratio)    peak RSS MB (c / floor = ratio)   RSS growth MB (c / floor)');
+    const rows = SIZES.map((n) => {
+      const compare = (k: keyof Sample | 'rssGrowthKb') => {
+        const c = med('construct', n, k);
+        const f = med('floor', n, k);
+        return { construct: c, floor: f, ratio: c / f };
+      };
+      const row = { wallMs: compare('wallMs'), cpuMs: compare('cpuMs'), maxRssKb: compare('maxRssKb'), rssGrowthKb: compare('rssGrowthKb') };
+      const mb = (kb: number) => kb / 1024;
+      console.log(`${fmt(n, 0, 6)}  ${fmt(row.wallMs.construct)} /${fmt(row.wallMs.floor)} = ${fmt(row.wallMs.ratio, 2, 5)}x`
+        + `  ${fmt(row.cpuMs.construct)} /${fmt(row.cpuMs.floor)} = ${fmt(row.cpuMs.ratio, 2, 5)}x`
+        + `   ${fmt(mb(row.maxRssKb.construct), 1)} /${fmt(mb(row.maxRssKb.floor), 1)} = ${fmt(row.maxRssKb.ratio, 2, 5)}x`
+        + `   ${fmt(mb(row.rssGrowthKb.construct), 1)} /${fmt(mb(row.rssGrowthKb.floor), 1)}`);
+      return { n, ...row };
+    });
 
-  const growth = Object.fromEntries((['construct', 'floor'] as const).map((variant) => {
-    const byMetric = Object.fromEntries((['wallMs', 'cpuMs'] as const).map((k) => {
-      const points = SIZES.map((n): [number, number] => [n, med(variant, n, k)]);
-      const fit = linearFit(points);
-      const marginal = (points[2][1] - points[1][1]) / (points[2][0] - points[1][0]);
-      const early = (points[1][1] - points[0][1]) / (points[1][0] - points[0][0]);
-      return [k, { perInstanceMs: fit.slope, r2: fit.r2, marginalRatio: marginal / early }];
+    const growth = Object.fromEntries((['construct', 'floor'] as const).map((variant) => {
+      const byMetric = Object.fromEntries((['wallMs', 'cpuMs'] as const).map((k) => {
+        const points = SIZES.map((n): [number, number] => [n, med(variant, n, k)]);
+        const fit = linearFit(points);
+        const marginal = (points[2][1] - points[1][1]) / (points[2][0] - points[1][0]);
+        const early = (points[1][1] - points[0][1]) / (points[1][0] - points[0][0]);
+        return [k, { perInstanceMs: fit.slope, r2: fit.r2, marginalRatio: marginal / early }];
+      }));
+      return [variant, byMetric];
     }));
-    return [variant, byMetric];
-  }));
-  for (const k of ['wallMs', 'cpuMs'] as const) {
-    const c = growth.construct[k];
-    const f = growth.floor[k];
-    console.log(`   growth per instance (${k === 'wallMs' ? 'wall' : 'CPU'}): construct ${c.perInstanceMs.toFixed(1)} ms (R² ${c.r2.toFixed(3)}, cost 10->50 / 1->10 = ${c.marginalRatio.toFixed(2)}),`
-      + ` floor ${f.perInstanceMs.toFixed(1)} ms (R² ${f.r2.toFixed(3)}, ${f.marginalRatio.toFixed(2)}): ratio ${(c.perInstanceMs / f.perInstanceMs).toFixed(2)}x`);
+    for (const k of ['wallMs', 'cpuMs'] as const) {
+      const c = growth.construct[k];
+      const f = growth.floor[k];
+      console.log(`   growth per instance (${k === 'wallMs' ? 'wall' : 'CPU'}): construct ${c.perInstanceMs.toFixed(1)} ms (R² ${c.r2.toFixed(3)}, cost 10->50 / 1->10 = ${c.marginalRatio.toFixed(2)}),`
+        + ` floor ${f.perInstanceMs.toFixed(1)} ms (R² ${f.r2.toFixed(3)}, ${f.marginalRatio.toFixed(2)}): ratio ${(c.perInstanceMs / f.perInstanceMs).toFixed(2)}x`);
+    }
+    const verdict = (k: 'wallMs' | 'cpuMs') => rows.map((r) => `N=${r.n} ${r[k].ratio <= TARGET ? 'met' : 'MISSED'}`).join(', ');
+    const linear = growth.construct.cpuMs.r2 >= 0.98;
+    console.log(`   target ${TARGET}x: CPU ${verdict('cpuMs')}; wall ${verdict('wallMs')}; linear in N (CPU R² >= 0.98): ${linear ? 'yes' : 'NO'}`);
+    results[subject.name] = { rows, growth, samples };
   }
-  const verdict = (k: 'wallMs' | 'cpuMs') => rows.map((r) => `N=${r.n} ${r[k].ratio <= TARGET ? 'met' : 'MISSED'}`).join(', ');
-  const linear = growth.construct.cpuMs.r2 >= 0.98;
-  console.log(`   target ${TARGET}x: CPU ${verdict('cpuMs')}; wall ${verdict('wallMs')}; linear in N (CPU R² >= 0.98): ${linear ? 'yes' : 'NO'}`);
-  results[subject.name] = { rows, growth, samples };
-}
 
-const out = path.join(__dirname, 'results');
-fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'synth-cost.json'), JSON.stringify({ date: new Date().toISOString(), reps: REPS, results }, undefined, 1));
+  const out = path.join(__dirname, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'synth-cost.json'), JSON.stringify({ date: new Date().toISOString(), reps: REPS, results }, undefined, 1));
+}

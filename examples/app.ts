@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { AuroraIamFunctionExampleStack } from './stacks/aurora-iam-function';
 import { DurableSubscriberExampleStack } from './stacks/durable-subscriber';
 import { EmrPipelineExampleStack } from './stacks/emr-pipeline';
 import { ProvisionedFunctionExampleStack } from './stacks/provisioned-function';
@@ -13,10 +14,11 @@ import { StreamProcessorExampleStack } from './stacks/stream-processor';
 export function buildExampleApp(app: App = new App()): { app: App; stacks: Stack[] } {
   const stacks: Stack[] = [
     new ProvisionedFunctionExampleStack(app, 'ProvisionedFunctionExample'),
-    new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
-    new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
     new StreamProcessorExampleStack(app, 'StreamProcessorExample'),
+    new DurableSubscriberExampleStack(app, 'DurableSubscriberExample'),
     new EmrPipelineExampleStack(app, 'EmrPipelineExample'),
+    new AuroraIamFunctionExampleStack(app, 'AuroraIamFunctionExample'),
+    new ServerlessPipelineExampleStack(app, 'ServerlessPipelineExample'),
   ];
   return { app, stacks };
 }

@@ -4,3 +4,4 @@ export * from './durable-subscriber';
 export * from './serverless-pipeline';
 export * from './stream-processor';
 export * from './emr-pipeline';
+export * from './aurora-iam-function';

@@ -1,9 +1,25 @@
 // README examples of ServerlessPipeline: type-checked (never run); each block of the README section
 // appears verbatim below.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Stage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { LatencyGate, PipelineSource, ServerlessPipeline } from '../../src';
-import { OrdersStage } from '../stacks/serverless-pipeline';
+import { Construct } from 'constructs';
+import { LatencyGate, PipelineSource, ProvisionedFunction, ServerlessPipeline } from '../../src';
+
+/** The README's `OrdersStage`: a Stage whose stack holds the service's ProvisionedFunction. */
+class OrdersStage extends Stage {
+  public readonly service: ProvisionedFunction;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.service = new ProvisionedFunction(new Stack(this, 'Orders'), 'Api', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset('dist/orders'),
+      provisionedConcurrency: 2,
+    });
+  }
+}
 
 declare const stack: Stack;
 declare const connectionArn: string;

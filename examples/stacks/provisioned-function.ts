@@ -15,10 +15,12 @@ import { ProvisionedFunction } from '../../src';
  * business hours (Berlin time). No request waits for a cold start unless the spillover alarm fires.
  */
 export class ProvisionedFunctionExampleStack extends Stack {
+  public readonly api: ProvisionedFunction;
+
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    const api = new ProvisionedFunction(this, 'OrdersApi', {
+    const api = this.api = new ProvisionedFunction(this, 'OrdersApi', {
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: JSON.stringify({ orders: [] }) });'),

@@ -30,6 +30,11 @@ export function acknowledgeNagRule(scope: IConstruct, ruleId: string, reason: st
  * logical id is only known at synth time.
  */
 export function nagResourceText(scope: IConstruct, value: string): string {
+  return nagReferenceText(Stack.of(scope).resolve(value));
+}
+
+/** `nagResourceText` for a value that is already resolved (e.g. a statement of a resolved policy). */
+export function nagReferenceText(resolved: unknown): string {
   const visit = (node: unknown): string => {
     if (node === undefined) return '';
     if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
@@ -44,5 +49,5 @@ export function nagResourceText(scope: IConstruct, value: string): string {
     if (o.Ref) return `<${visit(o.Ref)}>`;
     return JSON.stringify(node);
   };
-  return visit(Stack.of(scope).resolve(value));
+  return visit(resolved);
 }

@@ -1,4 +1,5 @@
-import { App, CfnOutput, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as path from 'path';
+import { App, CfnOutput, Duration, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelineAction, pipelineStages } from './fixtures';
 import { LatencyGate, PipelineSource, ServerlessPipeline } from '../../src';
+import { acknowledgeNagRule } from '../../src/common/nag';
+import { createSecureFunction } from '../../src/common/secure-function';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
 
 const CONNECTION_ARN = 'arn:aws:codestar-connections:us-east-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
@@ -452,6 +455,27 @@ describe('fullest configurations are cdk-nag and cfn-lint clean', () => {
     build(stack, pipeline);
     await expectCleanStack(stack);
   });
+});
+
+test('a stage with file assets: the shared asset-publishing role is acknowledged finding by finding, and a new wildcard on it is still reported', async () => {
+  const { app, stack, pipeline } = newPipeline();
+  const stage = new Stage(app, 'Beta');
+  const service = new Stack(stage, 'Service');
+  const fn = createSecureFunction(service, 'Handler', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset(path.join(__dirname, 'asset-handler')),
+  });
+  acknowledgeNagRule(fn, 'Serverless-LambdaDLQ', 'test: invoked synchronously only');
+  pipeline.addStage(stage);
+  build(stack, pipeline).resourceCountIs('AWS::CodeBuild::Project', 3); // synth, self-mutation, file asset
+  await expectCleanStack(stack);
+
+  const fileRole = pipeline.pipeline.node.findAll().find((c): c is iam.Role => c instanceof iam.Role && c.node.path.endsWith('/Assets/FileRole'))!;
+  fileRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::*'] }));
+  expect(nagFindings(stack)).toEqual([
+    expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:aws:s3:::\*\] @ PipelineStack\/Pipeline\/Pipeline\/Assets\/FileRole\/DefaultPolicy\/Resource/),
+  ]);
 });
 
 test('the acknowledgement of the commit rule is the only one outside the generated roles, and names its reason', () => {

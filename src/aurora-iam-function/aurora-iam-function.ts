@@ -1,0 +1,388 @@
+import { Annotations, Duration, RemovalPolicy, Token, Tokenization } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AuroraIamDatabaseUser } from './database-user';
+import { createAlarm } from '../common/alarms';
+import { acknowledgeNagRule } from '../common/nag';
+import { createSecureFunction } from '../common/secure-function';
+import { validateDurationRange, validateNumberRange } from '../common/validation';
+import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
+
+/** The environment variables AuroraIamFunction sets for the handler-side helper. */
+const RESERVED_ENVIRONMENT = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'];
+
+/** PostgreSQL's port: RDS Proxy always listens on it for the POSTGRESQL engine family. */
+const POSTGRES_PORT = 5432;
+
+/**
+ * Properties of {@link AuroraIamFunction}: the function's options plus the database's.
+ *
+ * `vpc` (inherited from `FunctionOptions`) is required: the function, the user-creation handler
+ * and the cluster this construct may define run in it. (jsii forbids re-declaring it as required.)
+ */
+export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
+  /** The function's code. Use the handler-side helper (see README) to connect. */
+  readonly code: lambda.Code;
+
+  /** The function's handler, e.g. `index.handler`. */
+  readonly handler: string;
+
+  /**
+   * The function's runtime.
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
+   * An existing Aurora PostgreSQL cluster. An imported one needs `clusterResourceIdentifier`
+   * (for the `rds-db:connect` grant), an endpoint and security groups, and then `adminSecret`.
+   * Its IAM database authentication must be on.
+   * @default - a new Aurora PostgreSQL Serverless v2 cluster with IAM authentication, encrypted
+   * storage and TLS required
+   */
+  readonly cluster?: rds.IDatabaseCluster;
+
+  /**
+   * The cluster's admin secret, read only by the user-creation handler.
+   * @default - the secret of the cluster, when it is a `DatabaseCluster` that has one
+   */
+  readonly adminSecret?: secretsmanager.ISecret;
+
+  /**
+   * Subnets of the cluster this construct defines and of the RDS Proxy.
+   * @default - the VPC's isolated subnets, or its private subnets with egress if it has no isolated ones
+   */
+  readonly databaseSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The database the function connects to (DB_NAME). For a new cluster, a name other than
+   * `postgres` is created as the cluster's default database.
+   * @default 'postgres'
+   */
+  readonly databaseName?: string;
+
+  /**
+   * The PostgreSQL user the function logs in as (DB_USER), created by this construct:
+   * lowercase letters, digits and `_`, at most 63 characters.
+   * @default 'lambda_iam_user'
+   */
+  readonly databaseUserName?: string;
+
+  /**
+   * Database roles granted to the user besides `rds_iam` (e.g. `pg_read_all_data`, or roles
+   * your migrations create).
+   * @default - none
+   */
+  readonly databaseUserRoles?: string[];
+
+  /**
+   * What happens to the database user when the construct is removed.
+   * @default RemovalPolicy.RETAIN
+   * @see AuroraIamDatabaseUserProps.removalPolicy
+   */
+  readonly databaseUserRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Put an RDS Proxy in front of the cluster, with end-to-end IAM authentication (no secret): the
+   * function connects to the proxy and is granted `rds-db:connect` on the proxy's `prx-` id.
+   * @default false
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy.html
+   */
+  readonly proxy?: boolean;
+
+  /**
+   * Aurora PostgreSQL version of the cluster this construct defines.
+   * @default rds.AuroraPostgresEngineVersion.VER_17_5
+   */
+  readonly engineVersion?: rds.AuroraPostgresEngineVersion;
+
+  /**
+   * Minimum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 0-256
+   * (0 pauses an idle cluster, where the engine version supports it).
+   * @default 0.5
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
+   */
+  readonly serverlessV2MinCapacity?: number;
+
+  /**
+   * Maximum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 1-256.
+   * @default 4
+   */
+  readonly serverlessV2MaxCapacity?: number;
+
+  /**
+   * Deletion protection of the new cluster.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Automated backup retention of the new cluster. Valid range: 1-35 days.
+   * @default Duration.days(7)
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * Topic notified when an alarm of this construct goes to ALARM and back to OK.
+   * @default - the alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** The props that only make sense for the cluster this construct defines. */
+const NEW_CLUSTER_PROPS = [
+  'engineVersion', 'serverlessV2MinCapacity', 'serverlessV2MaxCapacity', 'deletionProtection', 'backupRetention',
+] as const;
+
+/**
+ * A Lambda function in a VPC that connects to Aurora PostgreSQL with IAM database authentication:
+ * no password anywhere, `rds-db:connect` on exactly its database user, the database reachable
+ * from its security group on the database port only, and the user created by a custom resource.
+ */
+export class AuroraIamFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
+  /** The function. */
+  public readonly lambdaFunction: lambda.Function;
+
+  /** The cluster, given or defined. */
+  public readonly cluster: rds.IDatabaseCluster;
+
+  /** The RDS Proxy, when `proxy` is on. */
+  public readonly proxy?: rds.DatabaseProxy;
+
+  /** The database user the function logs in as. */
+  public readonly databaseUser: AuroraIamDatabaseUser;
+
+  /** The host the function connects to (DB_HOST): the proxy's or the cluster's endpoint. */
+  public readonly databaseHost: string;
+
+  /** The function's security groups. */
+  public readonly connections: ec2.Connections;
+
+  /** The function's role. */
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  /**
+   * Alarms: function errors (any, over 5 minutes) and, for the cluster this construct defines,
+   * Serverless v2 capacity at 90% of its maximum for 15 minutes (the ceiling throttles queries).
+   */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  private readonly userName: string;
+
+  constructor(scope: Construct, id: string, props: AuroraIamFunctionProps) {
+    super(scope, id);
+    const {
+      code, handler, runtime, vpc: givenVpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
+      databaseUserName, databaseUserRoles, databaseUserRemovalPolicy, proxy, engineVersion,
+      serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention, alarmTopic,
+      ...functionOptions
+    } = props;
+    if (!givenVpc) {
+      throw new Error('vpc is required: AuroraIamFunction places the function, the user-creation handler and the database in it');
+    }
+    const vpc = givenVpc;
+    const userName = databaseUserName ?? 'lambda_iam_user';
+    this.userName = userName;
+    const database = databaseName ?? 'postgres';
+    validatePostgresIdentifier('databaseUserName', userName);
+    validatePostgresIdentifier('databaseName', database);
+    validateNumberRange('serverlessV2MinCapacity', serverlessV2MinCapacity, 0, 256);
+    validateNumberRange('serverlessV2MaxCapacity', serverlessV2MaxCapacity, 1, 256);
+    validateDurationRange('backupRetention', backupRetention, Duration.days(1), Duration.days(35));
+    for (const name of RESERVED_ENVIRONMENT) {
+      if (functionOptions.environment?.[name] !== undefined) {
+        throw new Error(`environment must not set ${name}: AuroraIamFunction sets it for the connection helper`);
+      }
+    }
+    const clusterSubnets = databaseSubnets ?? {
+      subnetType: vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    };
+
+    if (givenCluster) {
+      for (const name of NEW_CLUSTER_PROPS) {
+        if (props[name] !== undefined) {
+          throw new Error(`${name} applies only to the cluster AuroraIamFunction defines; it cannot be set with cluster`);
+        }
+      }
+      const family = givenCluster.engine?.engineFamily;
+      if (family !== undefined && family !== 'POSTGRESQL') {
+        throw new Error(`cluster must be Aurora PostgreSQL (engine family POSTGRESQL), got ${family}`);
+      }
+      this.cluster = givenCluster;
+    } else {
+      this.cluster = this.defineCluster(vpc, clusterSubnets, database, {
+        engineVersion, serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention,
+      });
+    }
+    requireResourceId(this.cluster);
+    const secret = adminSecret ?? (this.cluster instanceof rds.DatabaseCluster ? this.cluster.secret : undefined);
+    if (!secret) {
+      throw new Error('adminSecret is required when the cluster has no secret (an imported cluster, or credentials without one): the user-creation handler signs in with it');
+    }
+
+    const subnets = functionOptions.vpcSubnets ?? defaultPrivateSubnets(vpc);
+    this.databaseUser = new AuroraIamDatabaseUser(this, 'DatabaseUser', {
+      cluster: this.cluster,
+      adminSecret: secret,
+      vpc,
+      vpcSubnets: subnets,
+      databaseName: database,
+      userName,
+      roles: databaseUserRoles,
+      removalPolicy: databaseUserRemovalPolicy,
+    });
+
+    const securityGroups = functionOptions.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'AuroraIamFunction function',
+    })];
+
+    let port: string;
+    if (proxy) {
+      this.proxy = this.defineProxy(vpc, clusterSubnets, userName);
+      this.databaseHost = this.proxy.endpoint;
+      port = String(POSTGRES_PORT);
+    } else {
+      this.databaseHost = this.cluster.clusterEndpoint.hostname;
+      port = Tokenization.stringifyNumber(this.cluster.clusterEndpoint.port);
+    }
+
+    this.lambdaFunction = createSecureFunction(this, 'Function', {
+      ...functionOptions,
+      code,
+      handler,
+      runtime: runtime ?? lambda.Runtime.NODEJS_24_X,
+      vpc,
+      vpcSubnets: subnets,
+      securityGroups,
+      environment: {
+        ...LAMBDA_CA_BUNDLE_ENV,
+        ...functionOptions.environment,
+        DB_HOST: this.databaseHost,
+        DB_PORT: port,
+        DB_NAME: database,
+        DB_USER: userName,
+      },
+    });
+    if (!functionOptions.deadLetterQueueEnabled && !functionOptions.deadLetterQueue && !functionOptions.deadLetterTopic) {
+      acknowledgeNagRule(this.lambdaFunction, 'Serverless-LambdaDLQ',
+        'How the function is invoked is the user\'s choice: a synchronous caller receives the error; for asynchronous invocations pass deadLetterQueue (or onFailure).');
+    }
+    // Log in only once the user exists.
+    this.lambdaFunction.node.addDependency(this.databaseUser);
+    this.connections = this.lambdaFunction.connections;
+    this.grantPrincipal = this.lambdaFunction.grantPrincipal;
+
+    if (this.proxy) {
+      this.proxy.connections.allowFrom(this.lambdaFunction, ec2.Port.tcp(POSTGRES_PORT), 'AuroraIamFunction');
+    } else {
+      this.cluster.connections.allowDefaultPortFrom(this.lambdaFunction, 'AuroraIamFunction');
+    }
+    this.grantConnect(this.lambdaFunction);
+
+    this.alarms.push(createAlarm(this, 'ErrorsAlarm', {
+      metric: this.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      description: 'AuroraIamFunction: the function reported errors (see its log group; a login failure names the user and host)',
+    }, alarmTopic));
+    if (!givenCluster) {
+      this.alarms.push(createAlarm(this, 'CapacityAlarm', {
+        metric: (this.cluster as rds.DatabaseCluster).metric('ACUUtilization', { statistic: 'Average', period: Duration.minutes(5) }),
+        threshold: 90,
+        evaluationPeriods: 3,
+        description: 'AuroraIamFunction: the Serverless v2 cluster has run at 90% or more of its maximum capacity for 15 minutes; raise serverlessV2MaxCapacity',
+      }, alarmTopic));
+    }
+  }
+
+  /**
+   * Lets another principal log in as this construct's database user: `rds-db:connect` on exactly
+   * `dbuser:<cluster resource id>/<user>`, or on the proxy's `prx-` id when there is a proxy.
+   * (Its network access to the database is separate: see `connections`.)
+   */
+  public grantConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.proxy ? this.proxy.grantConnect(grantee, this.userName) : this.cluster.grantConnect(grantee, this.userName);
+  }
+
+  /** The function's Errors metric (sum over 5 minutes by default). */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metricErrors(props);
+  }
+
+  /** The function's Duration metric (average over 5 minutes by default). */
+  public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lambdaFunction.metricDuration(props);
+  }
+
+  private defineCluster(
+    vpc: ec2.IVpc, subnets: ec2.SubnetSelection, database: string,
+    options: Pick<AuroraIamFunctionProps, typeof NEW_CLUSTER_PROPS[number]>,
+  ): rds.DatabaseCluster {
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({
+      version: options.engineVersion ?? rds.AuroraPostgresEngineVersion.VER_17_5,
+    });
+    const min = options.serverlessV2MinCapacity ?? 0.5;
+    const max = options.serverlessV2MaxCapacity ?? 4;
+    if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
+      throw new Error(`serverlessV2MinCapacity must not exceed serverlessV2MaxCapacity, got ${min} > ${max}`);
+    }
+    const cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine,
+      writer: rds.ClusterInstance.serverlessV2('Writer'),
+      serverlessV2MinCapacity: min,
+      serverlessV2MaxCapacity: max,
+      vpc,
+      vpcSubnets: subnets,
+      port: POSTGRES_PORT,
+      iamAuthentication: true,
+      storageEncrypted: true,
+      // TLS for every connection, as the IAM token must not travel in clear.
+      parameterGroup: new rds.ParameterGroup(this, 'ParameterGroup', {
+        engine,
+        description: 'TLS required (rds.force_ssl)',
+        parameters: { 'rds.force_ssl': '1' },
+      }),
+      defaultDatabaseName: database === 'postgres' ? undefined : database,
+      deletionProtection: options.deletionProtection ?? true,
+      backup: { retention: options.backupRetention ?? Duration.days(7) },
+      cloudwatchLogsExports: ['postgresql'],
+    });
+    acknowledgeNagRule(cluster.node.findChild('Secret'), 'AwsSolutions-SMG4',
+      'The admin secret is read only at deployment, by the database-user handler. Rotation needs its own Lambda with network access to Secrets Manager: add it with cluster.addRotationSingleUser() where the VPC provides that.');
+    if (!(options.deletionProtection ?? true)) {
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:auroraIamFunctionNoDeletionProtection',
+        'deletionProtection is off: the cluster can be deleted with the stack (a final snapshot is still taken).');
+    }
+    return cluster;
+  }
+
+  private defineProxy(vpc: ec2.IVpc, subnets: ec2.SubnetSelection, userName: string): rds.DatabaseProxy {
+    // End-to-end IAM: the proxy logs in to the cluster with its own role's token, so it needs no secret.
+    const role = new iam.Role(this, 'ProxyRole', { assumedBy: new iam.ServicePrincipal('rds.amazonaws.com') });
+    this.cluster.grantConnect(role, userName);
+    return new rds.DatabaseProxy(this, 'Proxy', {
+      proxyTarget: rds.ProxyTarget.fromCluster(this.cluster),
+      vpc,
+      vpcSubnets: subnets,
+      role,
+      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
+      requireTLS: true,
+      securityGroups: [new ec2.SecurityGroup(this, 'ProxySecurityGroup', { vpc, description: 'AuroraIamFunction RDS Proxy' })],
+    });
+  }
+}
+
+/** Fails clearly unless the cluster's resource id (`cluster-...`), which `rds-db:connect` ARNs name, is known. */
+function requireResourceId(cluster: rds.IDatabaseCluster): void {
+  try {
+    void cluster.clusterResourceIdentifier;
+  } catch {
+    throw new Error('cluster has no clusterResourceIdentifier: import it with DatabaseCluster.fromDatabaseClusterAttributes({ clusterResourceIdentifier, ... }); the rds-db:connect grant names it');
+  }
+}

@@ -1,0 +1,2 @@
+export * from './aurora-iam-function';
+export * from './database-user';
