@@ -60,6 +60,13 @@ export const WILDCARD_RESOURCE_ALLOWED: readonly WildcardEntry[] = [
     where: /UpdatePipelineSelfMutationRoleDefaultPolicy/,
     reason: 'CDK Pipelines self-mutation: `cdk deploy` checks whether asset objects exist in the bootstrap bucket, whatever its name',
   },
+  // Likewise hard-coded (pipelines/lib/private/asset-singleton-role): the role shared by the
+  // CodeBuild projects CDK Pipelines generates per asset, whose names it does not know yet.
+  {
+    actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild'],
+    where: /Assets(File|Docker)RoleDefaultPolicy/,
+    reason: "CDK Pipelines' shared asset-publishing role starts and watches one generated CodeBuild project per asset",
+  },
 ];
 
 /**
