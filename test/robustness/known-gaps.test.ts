@@ -1,11 +1,11 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { knownGapStatements } from './support/security-review';
-import { DurableSubscriber, EmrPipeline, StreamProcessor, StreamSource } from '../../src';
+import { AuroraIamFunction, DurableSubscriber, EmrPipeline, StreamProcessor, StreamSource } from '../../src';
 import { nagFindings } from '../support/quality-gates';
 
 /**
@@ -56,4 +56,16 @@ test.failing('StreamProcessor with a KMS-encrypted onFailureTopic passes cdk-nag
   const onFailureTopic = new sns.Topic(stack, 'Failures', { enforceSSL: true, masterKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
   new StreamProcessor(stack, 'Processor', { source: StreamSource.newKinesisStream(), consumerProps, onFailureTopic });
   expect(nagFindings(stack)).toEqual([]);
+});
+
+// AuroraIamFunction hands serverlessV2MinCapacity / serverlessV2MaxCapacity to rds.DatabaseCluster,
+// which range-checks a token's placeholder number and throws: a capacity known only at deploy time
+// cannot be given (setting it on the L1, as ProvisionedFunction does for its alias, would allow it).
+test.failing('AuroraIamFunction accepts a token serverlessV2MaxCapacity', () => {
+  const stack = new Stack(new App(), 'S');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  new AuroraIamFunction(stack, 'Fn', {
+    vpc, code: consumerProps.code, handler: 'index.handler', serverlessV2MaxCapacity: Lazy.number({ produce: () => 8 }),
+  });
+  Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBCluster', { ServerlessV2ScalingConfiguration: { MaxCapacity: 8 } });
 });
