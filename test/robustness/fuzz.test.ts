@@ -53,7 +53,7 @@ describe.each(loadSubjects().map((s) => [s.name, s] as const))('%s', (_name, sub
         (e) => { lintFindings.push(`${fuzzCase.label}: ${e}`); });
       // Let the request go out while the next case synthesizes.
       await new Promise(setImmediate);
-    }), fuzzParameters());
+    }), fuzzParameters(subject));
 
     await lintQueue;
     expect(lintFindings).toEqual([]);

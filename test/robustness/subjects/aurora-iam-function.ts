@@ -209,6 +209,8 @@ const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: u
 export const subject: RobustnessSubject = {
   name: 'AuroraIamFunction',
   cases,
+  // Every case synthesizes a VPC and an Aurora cluster: cfn-lint takes about 3 times as long per case.
+  numRuns: 15,
   configurations: {
     default: (stack) => new AuroraIamFunction(stack, 'Fn', { vpc: network({ egress: false } as Draft, stack), code, handler: 'index.handler' }),
     fullest: (stack) => new AuroraIamFunction(stack, 'Fn', toProps({

@@ -32,6 +32,11 @@ export interface RobustnessSubject {
   readonly name: string;
   /** Random configurations: in range, out of range, tokens, conflicts, imported resources. */
   readonly cases: fc.Arbitrary<FuzzCase>;
+  /**
+   * Cases per run, when this construct's cases cost much more than the others' (say why).
+   * @default FC_NUM_RUNS, else 25
+   */
+  readonly numRuns?: number;
   /** The default configuration (fewest props) and the fullest one, for the security review. */
   readonly configurations: Record<'default' | 'fullest', (stack: Stack) => void>;
 }
@@ -49,12 +54,12 @@ export function loadSubjects(): RobustnessSubject[] {
 
 /**
  * fast-check settings, reproducible by default: FC_SEED picks another seed (fast-check prints
- * the seed and path of a failure), FC_NUM_RUNS the number of cases per construct.
+ * the seed and path of a failure), FC_NUM_RUNS the number of cases of every construct.
  */
-export function fuzzParameters(): fc.Parameters<unknown> {
+export function fuzzParameters(subject: RobustnessSubject): fc.Parameters<unknown> {
   return {
     seed: Number(process.env.FC_SEED ?? 20261130),
-    numRuns: Number(process.env.FC_NUM_RUNS ?? 30),
+    numRuns: process.env.FC_NUM_RUNS ? Number(process.env.FC_NUM_RUNS) : subject.numRuns ?? 25,
     endOnFailure: true,
   };
 }
