@@ -1,10 +1,12 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { cfnLint } from './support/quality-gates';
 
 /**
- * Every committed integ snapshot template passes cfn-lint. (integ-runner verifies the snapshots
- * are current; each integ file runs cdk-nag through integ/support/gates.ts at synth.)
+ * Every committed integ snapshot is current and every snapshot template passes cfn-lint.
+ * (Each integ file also runs cdk-nag through integ/support/gates.ts when it is synthesized.)
  */
 const INTEG_DIR = path.join(__dirname, '..', 'integ');
 
@@ -35,5 +37,44 @@ describe('integ snapshot templates pass cfn-lint', () => {
       .filter((m) => !(isAssertionStack && m.rule in ASSERTION_STACK_IGNORED))
       .map((m) => `${m.rule} ${m.path}: ${m.message}`);
     expect(findings).toEqual([]);
+  });
+});
+
+/**
+ * integ-runner's snapshot check (the `integ` task) compares the test stacks only: a changed or
+ * renamed assertion stack passes it. So each integ app is synthesized again here, with the feature
+ * flags integ-runner synthesizes with, and every template must equal its snapshot (bar the
+ * per-synth `salt` integ-tests-alpha writes into assertion custom resources).
+ */
+const INTEG_RUNNER_CONTEXT = require.resolve('@aws-cdk/integ-runner/lib/recommended-feature-flags.json');
+const integFiles = fs.readdirSync(INTEG_DIR).filter((f) => /^integ\..*\.ts$/.test(f));
+
+function templatesIn(dir: string): Record<string, unknown> {
+  const withoutSalt = (_key: string, value: unknown) => (_key === 'salt' ? undefined : value);
+  return Object.fromEntries(fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.template.json'))
+    .map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf-8'), withoutSalt)]));
+}
+
+describe('integ snapshots are current (assertion stacks included)', () => {
+  test.each(integFiles)('%s', (file) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-synth-'));
+    try {
+      execFileSync(process.execPath, ['-r', 'ts-node/register', path.join(INTEG_DIR, file)], {
+        env: {
+          ...process.env,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: fs.readFileSync(INTEG_RUNNER_CONTEXT, 'utf-8'),
+          TS_NODE_TRANSPILE_ONLY: 'true',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const snapshot = path.join(INTEG_DIR, `${file}.snapshot`);
+      expect(fs.existsSync(snapshot)).toBe(true);
+      // On a difference: `npx projen integ:update`, after checking the change is intended.
+      expect(templatesIn(outdir)).toEqual(templatesIn(snapshot));
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,8 +8,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { validateFilterPolicy, validateFilterPolicyWithMessageBody } from './private/filter-policy';
 import { createAlarm } from '../common/alarms';
+import { resolveConsumer } from '../common/consumer';
 import { acknowledgeNagRule } from '../common/nag';
-import { createSecureFunction } from '../common/secure-function';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
 import { validateDurationRange, validateIntegerRange } from '../common/validation';
 
@@ -183,9 +183,6 @@ export class DurableSubscriber extends Construct {
   constructor(scope: Construct, id: string, props: DurableSubscriberProps) {
     super(scope, id);
 
-    if ((props.consumer === undefined) === (props.consumerProps === undefined)) {
-      throw new Error('Exactly one of consumer and consumerProps must be given');
-    }
     if (props.topic && props.fifo !== undefined) {
       throw new Error('fifo applies only to the topic this construct creates; a given topic is FIFO or not by itself');
     }
@@ -225,12 +222,8 @@ export class DurableSubscriber extends Construct {
       throw new Error(`retentionPeriod must be shorter than the dead-letter queues' retention (${DEAD_LETTER_RETENTION.toHumanString()}), got ${props.retentionPeriod.toHumanString()}`);
     }
 
-    if (props.consumerProps) {
-      this.lambdaFunction = createSecureFunction(this, 'Function', props.consumerProps);
-      acknowledgeNagRule(this.lambdaFunction, 'Serverless-LambdaDLQ',
-        'Invoked synchronously by the SQS event source mapping, never asynchronously: failed messages return to the queue and move to its dead-letter queue after maxReceiveCount receives.');
-    }
-    this.consumer = this.lambdaFunction ?? props.consumer!;
+    ({ consumer: this.consumer, lambdaFunction: this.lambdaFunction } = resolveConsumer(this, props,
+      'failed messages return to the queue and move to its dead-letter queue after maxReceiveCount receives.'));
     const visibilityTimeout = this.resolveVisibilityTimeout(props);
 
     const queueKind = { encryptionKey: props.encryptionKey, fifo };

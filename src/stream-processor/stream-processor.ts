@@ -10,8 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarm } from '../common/alarms';
-import { acknowledgeNagRule } from '../common/nag';
-import { createSecureFunction } from '../common/secure-function';
+import { resolveConsumer } from '../common/consumer';
 import { createDeadLetterQueue } from '../common/secure-queue';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
 import { reservedConcurrencyOf } from './private/function-facts';
@@ -194,8 +193,11 @@ export interface StreamProcessorProps extends StreamProcessorOptions {
  * failure context sent to an on-failure destination that is alarmed.
  */
 export class StreamProcessor extends Construct implements iam.IGrantable {
-  /** The consumer function (defined, or the one given). */
-  public readonly lambdaFunction: lambda.IFunction;
+  /** The function the event source mapping invokes: the one given, or the one defined. */
+  public readonly consumer: lambda.IFunction;
+
+  /** The function defined from `consumerProps`, if any. */
+  public readonly lambdaFunction?: lambda.Function;
 
   /** The event source mapping that reads the stream. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
@@ -226,24 +228,15 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
   constructor(scope: Construct, id: string, props: StreamProcessorProps) {
     super(scope, id);
     validateOptions(props);
-    if ((props.consumer === undefined) === (props.consumerProps === undefined)) {
-      throw new Error(`StreamProcessor: give exactly one of consumer and consumerProps, got ${props.consumer ? 'both' : 'neither'}`);
-    }
     if (props.onFailureQueue && props.onFailureTopic) {
       throw new Error('StreamProcessor: give at most one of onFailureQueue and onFailureTopic, got both');
     }
 
-    if (props.consumerProps) {
-      const fn = createSecureFunction(this, 'Function', props.consumerProps);
-      acknowledgeNagRule(fn, 'Serverless-LambdaDLQ',
-        'The function is invoked synchronously by its event source mapping, where an async DLQ never applies; records that fail go to the mapping\'s on-failure destination.');
-      this.lambdaFunction = fn;
-    } else {
-      this.lambdaFunction = props.consumer!;
-    }
-    this.grantPrincipal = this.lambdaFunction.grantPrincipal;
+    ({ consumer: this.consumer, lambdaFunction: this.lambdaFunction } = resolveConsumer(this, props,
+      'records that fail go to the mapping\'s on-failure destination.'));
+    this.grantPrincipal = this.consumer.grantPrincipal;
 
-    const source = props.source.bind(this, this.lambdaFunction);
+    const source = props.source.bind(this, this.consumer);
     this.stream = source.stream;
     this.streamConsumer = source.streamConsumer;
     this.table = source.table;
@@ -267,7 +260,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
 
     const parallelizationFactor = props.parallelizationFactor ?? DEFAULTS.parallelizationFactor;
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
-      target: this.lambdaFunction,
+      target: this.consumer,
       eventSourceArn: source.eventSourceArn,
       startingPosition: props.startingPosition ?? DEFAULTS.startingPosition,
       startingPositionTimestamp: props.startingPositionTimestamp,
@@ -300,12 +293,12 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
    * fan-out, where the stream's `GetRecords.IteratorAgeMilliseconds` is not emitted.
    */
   public metricIteratorAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.lambdaFunction.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return this.consumer.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
   /** Invocations of the consumer that ended in an error (sum over 5 minutes by default). */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.lambdaFunction.metricErrors(props);
+    return this.consumer.metricErrors(props);
   }
 
   /**
@@ -313,7 +306,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
    * by default): those records are lost unless read again from the stream in time.
    */
   public metricDestinationDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.lambdaFunction.metric('DestinationDeliveryFailures', { statistic: cloudwatch.Stats.SUM, ...props });
+    return this.consumer.metric('DestinationDeliveryFailures', { statistic: cloudwatch.Stats.SUM, ...props });
   }
 
   /**
@@ -329,7 +322,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
 
   /** Warns when the shards can ask for more concurrent invocations than the consumer may run. */
   private warnOnConcurrency(shardCount: number | undefined, parallelizationFactor: number): void {
-    const reserved = reservedConcurrencyOf(this.lambdaFunction);
+    const reserved = reservedConcurrencyOf(this.consumer);
     if (shardCount === undefined || reserved === undefined || Token.isUnresolved(parallelizationFactor)) return;
     const needed = shardCount * parallelizationFactor;
     if (needed > reserved) {

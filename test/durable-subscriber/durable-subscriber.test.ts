@@ -408,10 +408,10 @@ describe('DurableSubscriber overrides', () => {
 
 describe('DurableSubscriber validation', () => {
   test.each([
-    ['neither consumer nor consumerProps', { consumerProps: undefined }],
-    ['both consumer and consumerProps', { consumer: lambda.Function.fromFunctionName(new Stack(), 'F', 'f') }],
-  ])('%s', (_name, props) => {
-    expect(() => build(props)).toThrow('Exactly one of consumer and consumerProps must be given');
+    ['neither', { consumerProps: undefined }],
+    ['both', { consumer: lambda.Function.fromFunctionName(new Stack(), 'F', 'f') }],
+  ])('%s of consumer and consumerProps', (given, props) => {
+    expect(() => build(props)).toThrow(`Exactly one of consumer and consumerProps must be given, got ${given}`);
   });
 
   test('fifo with a given topic', () => {

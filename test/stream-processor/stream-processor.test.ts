@@ -105,9 +105,10 @@ describe('StreamProcessor defaults', () => {
         })]),
       },
     });
-    expect(p.lambdaFunction.node.id).toBe('Function');
-    expect(p.grantPrincipal).toBe(p.lambdaFunction.grantPrincipal);
-    expect(esm(stack).FunctionName).toEqual({ Ref: stack.getLogicalId(p.lambdaFunction.node.defaultChild as lambda.CfnFunction) });
+    expect(p.lambdaFunction!.node.id).toBe('Function');
+    expect(p.consumer).toBe(p.lambdaFunction);
+    expect(p.grantPrincipal).toBe(p.lambdaFunction!.grantPrincipal);
+    expect(esm(stack).FunctionName).toEqual({ Ref: stack.getLogicalId(p.lambdaFunction!.node.defaultChild as lambda.CfnFunction) });
   });
 
   test('alarms: iterator age at half the max record age, errors, delivery failures and on-failure queue depth, without actions', () => {
@@ -262,7 +263,7 @@ describe('StreamProcessor overrides', () => {
     expect(Object.values(policies).map((r: any) => r.Properties.PolicyDocument.Statement)).toEqual([
       [{ Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' }],
     ]);
-    const fnId = stack.getLogicalId(p.lambdaFunction.node.defaultChild as lambda.CfnFunction);
+    const fnId = stack.getLogicalId(p.lambdaFunction!.node.defaultChild as lambda.CfnFunction);
     expect(t.toJSON().Resources[fnId].DependsOn).toContain(logicalId);
     const defaultPolicy = JSON.stringify(t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('DefaultPolicy') } }));
     expect(defaultPolicy).not.toContain('"Resource":"*"');
@@ -306,7 +307,8 @@ describe('StreamProcessor overrides', () => {
     const stack = newStack();
     const fn = new lambda.Function(stack, 'Mine', consumerProps);
     const p = processor(stack, { consumer: fn, consumerProps: undefined });
-    expect(p.lambdaFunction).toBe(fn);
+    expect(p.consumer).toBe(fn);
+    expect(p.lambdaFunction).toBeUndefined();
     expect(esm(stack).FunctionName).toEqual({ Ref: stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction) });
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
   });
@@ -433,8 +435,8 @@ describe('StreamProcessor validation', () => {
   test('exactly one of consumer and consumerProps', () => {
     const stack = newStack();
     const fn = new lambda.Function(stack, 'Mine', consumerProps);
-    expect(() => processor(stack, { consumer: fn })).toThrow(/give exactly one of consumer and consumerProps, got both/);
-    expect(() => processor(newStack(), { consumerProps: undefined })).toThrow(/give exactly one of consumer and consumerProps, got neither/);
+    expect(() => processor(stack, { consumer: fn })).toThrow('Exactly one of consumer and consumerProps must be given, got both');
+    expect(() => processor(newStack(), { consumerProps: undefined })).toThrow('Exactly one of consumer and consumerProps must be given, got neither');
   });
 
   test('at most one of onFailureQueue and onFailureTopic', () => {
