@@ -332,11 +332,14 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
       throw new Error(`serverlessV2MinCapacity must not exceed serverlessV2MaxCapacity, got ${min} > ${max}`);
     }
+    // rds.DatabaseCluster range-checks a token's placeholder number and throws: a capacity known only
+    // at deploy time goes to the L1 below, the L2 gets the defaults meanwhile.
+    const tokenCapacity = Token.isUnresolved(min) || Token.isUnresolved(max);
     const cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine,
       writer: rds.ClusterInstance.serverlessV2('Writer'),
-      serverlessV2MinCapacity: min,
-      serverlessV2MaxCapacity: max,
+      serverlessV2MinCapacity: tokenCapacity ? 0.5 : min,
+      serverlessV2MaxCapacity: tokenCapacity ? 4 : max,
       vpc,
       vpcSubnets: subnets,
       port: POSTGRES_PORT,
@@ -353,6 +356,9 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
       backup: { retention: options.backupRetention ?? Duration.days(7) },
       cloudwatchLogsExports: ['postgresql'],
     });
+    if (tokenCapacity) {
+      (cluster.node.defaultChild as rds.CfnDBCluster).serverlessV2ScalingConfiguration = { minCapacity: min, maxCapacity: max };
+    }
     acknowledgeNagRule(cluster.node.findChild('Secret'), 'AwsSolutions-SMG4',
       'The admin secret is read only at deployment, by the database-user handler. Rotation needs its own Lambda with network access to Secrets Manager: add it with cluster.addRotationSingleUser() where the VPC provides that.');
     if (!(options.deletionProtection ?? true)) {

@@ -41,9 +41,10 @@ export function createSecureFunction(scope: Construct, id: string, props: lambda
   const activeTracing = ownRole && (props.tracing === undefined || props.tracing === lambda.Tracing.ACTIVE);
 
   const fn = new lambda.Function(scope, id, {
-    memorySize: SECURE_FUNCTION_DEFAULTS.memorySize,
-    timeout: SECURE_FUNCTION_DEFAULTS.timeout,
     ...props,
+    // (after the spread: a key present with the value undefined must not remove a default)
+    memorySize: props.memorySize ?? SECURE_FUNCTION_DEFAULTS.memorySize,
+    timeout: props.timeout ?? SECURE_FUNCTION_DEFAULTS.timeout,
     tracing: activeTracing ? undefined : props.tracing,
     logGroup,
     role,

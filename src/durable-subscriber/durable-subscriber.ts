@@ -114,8 +114,8 @@ export interface DurableSubscriberProps {
   readonly consumerProps?: lambda.FunctionProps;
 
   /**
-   * Messages per invocation. Valid range: 1-10; up to 10,000 with a `maxBatchingWindow` on a
-   * standard (not FIFO) queue.
+   * Messages per invocation. Valid range: 1-10; up to 10,000 with a `maxBatchingWindow` of at
+   * least 1 second on a standard (not FIFO) queue.
    * @default 10
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
    */
@@ -345,10 +345,13 @@ export class DurableSubscriber extends Construct {
     if (fifo && props.maxBatchingWindow) {
       throw new Error('maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got ' + props.maxBatchingWindow.toHumanString());
     }
-    if (props.maxBatchingWindow && !fifo) {
+    // Lambda allows batches above 10 only with a batching window of at least 1 s.
+    const window = props.maxBatchingWindow;
+    const widensBatch = window !== undefined && (window.isUnresolved() || window.toMilliseconds() >= 1000);
+    if (widensBatch && !fifo) {
       validateIntegerRange('batchSize (with maxBatchingWindow)', props.batchSize, 1, 10_000);
     } else {
-      validateIntegerRange(fifo ? 'batchSize (FIFO queue)' : 'batchSize (without maxBatchingWindow)', props.batchSize, 1, 10);
+      validateIntegerRange(fifo ? 'batchSize (FIFO queue)' : 'batchSize (without a maxBatchingWindow of at least 1 second)', props.batchSize, 1, 10);
     }
     validateIntegerRange('maxConcurrency', props.maxConcurrency, 2, 1000);
   }

@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarm } from '../common/alarms';
 import { resolveConsumer } from '../common/consumer';
+import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue } from '../common/secure-queue';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
 import { reservedConcurrencyOf } from './private/function-facts';
@@ -281,6 +282,13 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
 
     if (this.maxRecordAge.isUnresolved()) {
       (this.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds = this.maxRecordAge.toSeconds();
+    }
+    const grantPolicy = this.lambdaFunction?.role?.node.tryFindChild('DefaultPolicy');
+    if (grantPolicy && props.onFailureTopic?.masterKey) {
+      // Publishing to a KMS-encrypted topic needs its key; the SNS grant gives the KMS L2's
+      // GenerateDataKey* action group, on that key only.
+      acknowledgeNagRule(grantPolicy, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'Publishing failure records to the KMS-encrypted onFailureTopic: kms:GenerateDataKey* (the KMS grant\'s action group) on that topic\'s key only.');
     }
 
     this.warnOnConcurrency(source.shardCount, parallelizationFactor);

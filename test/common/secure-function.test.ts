@@ -55,6 +55,12 @@ describe('createSecureFunction', () => {
     await expectCleanStack(stack);
   });
 
+  test('keys present with the value undefined keep the defaults', () => {
+    const stack = new Stack(new App(), 'S');
+    createSecureFunction(stack, 'Function', { ...base, timeout: undefined, memorySize: undefined });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 30, MemorySize: 512 });
+  });
+
   test('a given role, log group settings and tracing mode are respected', () => {
     const stack = new Stack(new App(), 'S');
     const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });

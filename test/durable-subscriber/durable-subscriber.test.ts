@@ -325,7 +325,8 @@ describe('DurableSubscriber overrides', () => {
 
   test('a function without a timeout counts as Lambda\'s 3 seconds', () => {
     const stack = new Stack(new App(), 'S');
-    new DurableSubscriber(stack, 'Sub', { consumer: userFunction(stack, 'Consumer') });
+    // (a plain L2 function: the library's own functions always get an explicit timeout)
+    new DurableSubscriber(stack, 'Sub', { consumer: new lambda.Function(stack, 'Consumer', consumerProps) });
     Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 18 });
   });
 
@@ -468,8 +469,9 @@ describe('DurableSubscriber validation', () => {
   });
 
   test.each([
-    [{ batchSize: 11 }, 'batchSize (without maxBatchingWindow) must be an integer between 1 and 10, got 11'],
-    [{ batchSize: 0 }, 'batchSize (without maxBatchingWindow) must be an integer between 1 and 10, got 0'],
+    [{ batchSize: 11 }, 'batchSize (without a maxBatchingWindow of at least 1 second) must be an integer between 1 and 10, got 11'],
+    [{ batchSize: 0 }, 'batchSize (without a maxBatchingWindow of at least 1 second) must be an integer between 1 and 10, got 0'],
+    [{ batchSize: 100, maxBatchingWindow: Duration.seconds(0) }, 'batchSize (without a maxBatchingWindow of at least 1 second) must be an integer between 1 and 10, got 100'],
     [{ batchSize: 10_001, maxBatchingWindow: Duration.seconds(1) }, 'batchSize (with maxBatchingWindow) must be an integer between 1 and 10000, got 10001'],
     [{ batchSize: 11, fifo: true }, 'batchSize (FIFO queue) must be an integer between 1 and 10, got 11'],
     [{ maxBatchingWindow: Duration.seconds(301) }, 'maxBatchingWindow must be between 0 seconds and 5 minutes, got 5 minutes 1 second'],

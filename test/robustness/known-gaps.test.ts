@@ -9,10 +9,9 @@ import { AuroraIamFunction, DurableSubscriber, EmrPipeline, StreamProcessor, Str
 import { nagFindings } from '../support/quality-gates';
 
 /**
- * Gaps the fuzzer found and the generators now steer around. Each test states the behaviour we
- * want and is marked `failing` while the construct lacks it: jest reports it as passing as long as
- * the gap exists, and as failing the day the construct is fixed (then drop `.failing` and the
- * generator's workaround).
+ * Gaps the fuzzer found. Each test states the behaviour we want. The fixed ones pin the fix; one
+ * still open is marked `failing`: jest reports it as passing as long as the gap exists, and as
+ * failing the day it is fixed (then drop `.failing` and the security review's allowance).
  */
 const consumerProps: lambda.FunctionProps = {
   runtime: lambda.Runtime.NODEJS_24_X,
@@ -23,7 +22,7 @@ const consumerProps: lambda.FunctionProps = {
 // Lambda's CreateEventSourceMapping: "When you set BatchSize to a value greater than 10, you must
 // set MaximumBatchingWindowInSeconds to at least 1." DurableSubscriber accepts a zero window (any
 // window widens the range to 10,000), so this fails at deploy time, not at synth.
-test.failing('DurableSubscriber rejects batchSize above 10 with a zero maxBatchingWindow', () => {
+test('DurableSubscriber rejects batchSize above 10 with a zero maxBatchingWindow', () => {
   const stack = new Stack(new App(), 'S');
   expect(() => new DurableSubscriber(stack, 'Sub', { consumerProps, batchSize: 100, maxBatchingWindow: Duration.seconds(0) }))
     .toThrow(/batchSize/);
@@ -33,7 +32,7 @@ test.failing('DurableSubscriber rejects batchSize above 10 with a zero maxBatchi
 // value undefined (`{ ...props, timeout: undefined }`, as an options object built in code often
 // has) removes the 30 s default: the function gets Lambda's 3 s and cdk-nag's
 // Serverless-LambdaDefaultTimeout finding, and the queue's visibility timeout is computed from 3 s.
-test.failing('consumerProps with timeout: undefined keeps the library default of 30 s', () => {
+test('consumerProps with timeout: undefined keeps the library default of 30 s', () => {
   const stack = new Stack(new App(), 'S');
   new DurableSubscriber(stack, 'Sub', { consumerProps: { ...consumerProps, timeout: undefined } });
   Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Timeout: 30 });
@@ -51,7 +50,7 @@ test.failing('EmrPipeline grants only RunJobFlow on *', () => {
 // The function a StreamProcessor defines is granted sns:Publish (and kms:GenerateDataKey*, the CDK
 // grant for a KMS-encrypted topic) on an onFailureTopic; cdk-nag's AwsSolutions-IAM5 finding on that
 // wildcard action is left unacknowledged in the construct's own role.
-test.failing('StreamProcessor with a KMS-encrypted onFailureTopic passes cdk-nag', () => {
+test('StreamProcessor with a KMS-encrypted onFailureTopic passes cdk-nag', () => {
   const stack = new Stack(new App(), 'S');
   const onFailureTopic = new sns.Topic(stack, 'Failures', { enforceSSL: true, masterKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
   new StreamProcessor(stack, 'Processor', { source: StreamSource.newKinesisStream(), consumerProps, onFailureTopic });
@@ -61,7 +60,7 @@ test.failing('StreamProcessor with a KMS-encrypted onFailureTopic passes cdk-nag
 // AuroraIamFunction hands serverlessV2MinCapacity / serverlessV2MaxCapacity to rds.DatabaseCluster,
 // which range-checks a token's placeholder number and throws: a capacity known only at deploy time
 // cannot be given (setting it on the L1, as ProvisionedFunction does for its alias, would allow it).
-test.failing('AuroraIamFunction accepts a token serverlessV2MaxCapacity', () => {
+test('AuroraIamFunction accepts a token serverlessV2MaxCapacity', () => {
   const stack = new Stack(new App(), 'S');
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   new AuroraIamFunction(stack, 'Fn', {

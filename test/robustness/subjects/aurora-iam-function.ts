@@ -128,9 +128,8 @@ function toProps(d: Draft, stack: Stack): AuroraIamFunctionProps {
     databaseUserRoles: d.databaseUserRoles,
     databaseUserRemovalPolicy: d.databaseUserRemovalPolicy === undefined ? undefined : RemovalPolicy[d.databaseUserRemovalPolicy],
     proxy: d.proxy,
-    // (capacities are never tokens here: aws-cdk-lib rejects them, see known-gaps.test.ts)
-    serverlessV2MinCapacity: d.minHalfAcus === undefined ? undefined : d.minHalfAcus / 2,
-    serverlessV2MaxCapacity: d.maxHalfAcus === undefined ? undefined : d.maxHalfAcus / 2,
+    serverlessV2MinCapacity: d.minHalfAcus === undefined ? undefined : n(d.minHalfAcus / 2),
+    serverlessV2MaxCapacity: d.maxHalfAcus === undefined ? undefined : n(d.maxHalfAcus / 2),
     deletionProtection: d.deletionProtection,
     backupRetention: d.backupRetentionDays === undefined ? undefined : Duration.days(d.backupRetentionDays),
     ...(d.memorySize === undefined ? {} : { memorySize: n(d.memorySize) }),

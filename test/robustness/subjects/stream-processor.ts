@@ -209,9 +209,6 @@ const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: u
   return {
     label: `${JSON.stringify(d)}${applies ? ` + bad ${f!.prop}` : ''}`,
     fault: applies ? f!.prop : undefined,
-    // A known gap (known-gaps.test.ts): the function the construct defines may publish to an
-    // encrypted on-failure topic, and the kms:GenerateDataKey* of that grant is not acknowledged.
-    nagRules: d.consumer === 'props' && d.onFailure === 'topic' ? ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]'] : undefined,
     build: (stack) => {
       const props = toProps(d, stack);
       new StreamProcessor(stack, 'Processor', applies ? f!.apply(props, stack, d) : props);
