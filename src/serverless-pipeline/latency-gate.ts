@@ -102,6 +102,7 @@ export class LatencyGate {
   public readonly functionNamePattern: string;
   /** The stack that holds the function. */
   public readonly functionStack: Stack;
+  private readonly maxP99Argument?: string;
 
   private constructor(
     functionOutput: CfnOutput,
@@ -132,6 +133,7 @@ export class LatencyGate {
     this.requests = requests;
     this.maxColdStarts = maxColdStarts;
     this.maxP99 = options.maxP99;
+    this.maxP99Argument = options.maxP99 && probeDuration(options.maxP99);
     this.functionStack = functionStack;
     this.functionNamePattern = explicitFunctionName !== undefined && !Token.isUnresolved(explicitFunctionName)
       ? explicitFunctionName
@@ -150,7 +152,7 @@ export class LatencyGate {
       '--requests', `${this.requests}`,
       '--max-cold-starts', `${this.maxColdStarts}`,
     ];
-    if (this.maxP99) args.push('--max-p99', `${this.maxP99.toMilliseconds()}ms`);
+    if (this.maxP99Argument) args.push('--max-p99', this.maxP99Argument);
     args.push('--json');
     return args.join(' ');
   }
@@ -166,6 +168,22 @@ const OUTPUT_ID = 'LatencyGateFunctionArn';
 function generatedNamePattern(stackName: string): string {
   if (Token.isUnresolved(stackName)) return '*';
   return stackName.length <= 25 ? `${stackName}-*` : `${stackName.slice(0, 25)}*`;
+}
+
+// The probe's duration units, by the unit label of a CDK Duration.
+const PROBE_UNITS: Record<string, string> = { millis: 'ms', seconds: 's', minutes: 'm', hours: 'h' };
+
+/**
+ * A duration as the probe reads it. A token cannot be converted to milliseconds at synth time, so it
+ * keeps its own unit (the probe has no unit for days: a token in days is refused here, not at run time).
+ */
+function probeDuration(duration: Duration): string {
+  if (!duration.isUnresolved()) return `${duration.toMilliseconds()}ms`;
+  const unit = PROBE_UNITS[duration.unitLabel()];
+  if (unit === undefined) {
+    throw new Error(`maxP99 must be given in millis, seconds, minutes or hours when it is a token, got ${duration.toHumanString()}`);
+  }
+  return duration.formatTokenToNumber().replace(/ \w+$/, unit);
 }
 
 function isAlias(fn: lambda.IFunction): fn is lambda.IAlias {

@@ -336,6 +336,17 @@ describe('latency gates', () => {
     expect(buildSpec(t, 'Beta/LatencyGate').phases.build.commands[0]).toContain('--concurrency 5000 ');
   });
 
+  test('a token p99 bound keeps its unit on the command line (a token cannot be converted to ms)', () => {
+    const { t } = gated({ maxP99: Duration.seconds(Lazy.number({ produce: () => 2 })) });
+    expect(buildSpec(t, 'Beta/LatencyGate').phases.build.commands[0]).toMatch(/ --max-p99 2s --json$/);
+  });
+
+  test('a token p99 bound in days is refused: the probe has no unit for days', () => {
+    const stage = new ServiceStage(new App(), 'Beta');
+    expect(() => LatencyGate.forAlias(stage.alias, { maxP99: Duration.days(Lazy.number({ produce: () => 1 })) }))
+      .toThrow(/maxP99 must be given in millis, seconds, minutes or hours when it is a token, got <token> days/);
+  });
+
   test('the wildcards of the gate role are acknowledged one by one: a wider grant is still reported', () => {
     const { stack, pipeline } = gated();
     const gateRole = pipeline.pipeline.node.findAll().find((c) => c instanceof iam.Role && c.node.path.endsWith('/Beta/LatencyGate/LatencyGate/Role')) as iam.Role;
