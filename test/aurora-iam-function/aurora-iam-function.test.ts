@@ -508,16 +508,21 @@ describe('AuroraIamFunction validation', () => {
   });
 
   test('tokens are never rejected', () => {
-    // (aws-cdk-lib's DatabaseCluster itself refuses token capacities, so they are not tried here.)
     const { stack, vpc } = setup();
     const days = Token.asNumber(new CfnParameter(stack, 'Days', { type: 'Number' }));
+    const minAcu = Token.asNumber(new CfnParameter(stack, 'MinAcu', { type: 'Number' }));
+    const maxAcu = Token.asNumber(new CfnParameter(stack, 'MaxAcu', { type: 'Number' }));
     const user = new CfnParameter(stack, 'User').valueAsString;
     const database = new CfnParameter(stack, 'Database').valueAsString;
     new AuroraIamFunction(stack, 'Fn', {
       vpc, code: CODE, handler: 'index.handler', backupRetention: Duration.days(days), databaseUserName: user, databaseName: database,
+      serverlessV2MinCapacity: minAcu, serverlessV2MaxCapacity: maxAcu,
     });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::RDS::DBCluster', { BackupRetentionPeriod: { Ref: 'Days' } });
+    template.hasResourceProperties('AWS::RDS::DBCluster', {
+      BackupRetentionPeriod: { Ref: 'Days' },
+      ServerlessV2ScalingConfiguration: { MinCapacity: { Ref: 'MinAcu' }, MaxCapacity: { Ref: 'MaxAcu' } },
+    });
     template.hasResourceProperties('Custom::AuroraIamDatabaseUser', { UserName: { Ref: 'User' }, Database: { Ref: 'Database' } });
   });
 });
