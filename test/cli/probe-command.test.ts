@@ -321,6 +321,18 @@ describe('thresholds decide the exit status', () => {
     expect(stdout).toContain('FAIL  live  --max-cold-starts: cold starts not countable: 20 responses had no REPORT line');
   });
 
+  test('--max-cold-starts fails when no request was answered (all throttled): zero cold starts of nothing proves nothing', async () => {
+    script({
+      live: () => {
+        throw new TooManyRequestsException({ message: 'Rate Exceeded.', $metadata: {} });
+      },
+    });
+    const { status, report } = await probeJson([...BASE, '-q', 'live', '--max-cold-starts', '0']);
+    expect(status).toBe(1);
+    expect(report.qualifiers[0].throttles).toBe(20);
+    expect(report.thresholds[0]).toMatchObject({ option: '--max-cold-starts', passed: false, detail: 'cold starts not countable: no request was answered; limit 0' });
+  });
+
   test('a latency threshold fails when no request was answered', async () => {
     script({
       live: () => {
