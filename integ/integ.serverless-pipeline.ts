@@ -1,4 +1,4 @@
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { LatencyGate, PipelineSource, ServerlessPipeline } from '../src';
@@ -45,6 +45,11 @@ integ.assertions.awsApiCall('CodeBuild', 'batchGetProjects', { names: [betaGate.
   .expect(ExpectedResult.objectLike({
     projects: [{
       environment: { privilegedMode: false },
+      // The deployed buildspec runs the probe on the alias with the gate's thresholds.
+      source: {
+        buildspec: Match.stringLikeRegexp(
+          'npx cdk-serverless-patterns probe .*LATENCY_GATE_FUNCTION_1.* --qualifier live --concurrency 2 --requests 50 --max-cold-starts 0 --max-p99 500ms --json'),
+      },
       logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: delivery.buildLogGroup.logGroupName } },
     }],
   }));
