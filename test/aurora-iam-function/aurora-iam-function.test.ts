@@ -515,8 +515,14 @@ describe('AuroraIamFunction validation', () => {
     const user = new CfnParameter(stack, 'User').valueAsString;
     const database = new CfnParameter(stack, 'Database').valueAsString;
     new AuroraIamFunction(stack, 'Fn', {
-      vpc, code: CODE, handler: 'index.handler', backupRetention: Duration.days(days), databaseUserName: user, databaseName: database,
-      serverlessV2MinCapacity: minAcu, serverlessV2MaxCapacity: maxAcu,
+      vpc,
+      code: CODE,
+      handler: 'index.handler',
+      backupRetention: Duration.days(days),
+      databaseUserName: user,
+      databaseName: database,
+      serverlessV2MinCapacity: minAcu,
+      serverlessV2MaxCapacity: maxAcu,
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::RDS::DBCluster', {
