@@ -62,7 +62,11 @@ const poisonInQueue = integ.assertions.awsApiCall('SQS', 'receiveMessage', {
   WaitTimeSeconds: 20,
   MaxNumberOfMessages: 10,
 }).expect(ExpectedResult.objectLike({
-  Messages: Match.arrayWith([Match.objectLike({ Body: Match.stringLikeRegexp('KinesisBatchInfo') })]),
+  // The failure context names the poison record's sequence number (as the start or end of the
+  // failed range): any other failure's context would not match.
+  Messages: Match.arrayWith([Match.objectLike({
+    Body: Match.stringLikeRegexp(`"KinesisBatchInfo"[\\s\\S]*"${putPoison.getAttString('SequenceNumber')}"`),
+  })]),
 })).waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(15) });
 
 putGood.next(putPoison).next(goodProcessed).next(poisonInQueue);
