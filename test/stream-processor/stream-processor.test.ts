@@ -446,7 +446,8 @@ describe('StreamProcessor validation', () => {
   });
 
   test('a new stream needs a positive whole shard count and a retention of 24 hours to 365 days', () => {
-    expect(() => StreamSource.newKinesisStream({ shardCount: 0 })).toThrow(/shardCount must be an integer of at least 1, got 0/);
+    expect(() => StreamSource.newKinesisStream({ shardCount: 0 })).toThrow(/shardCount must be an integer >= 1, got 0/);
+    expect(() => StreamSource.newKinesisStream({ shardCount: 1.5 })).toThrow(/shardCount must be an integer >= 1, got 1.5/);
     expect(() => StreamSource.newKinesisStream({ retentionPeriod: Duration.hours(12) }))
       .toThrow(/retentionPeriod must be between 1 day and 365 days, got 12 hours/);
   });
