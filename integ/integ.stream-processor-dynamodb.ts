@@ -1,4 +1,3 @@
-// integ/ is not shipped; the lint config allows devDependencies only under test/ (see report).
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
 import { validateDurationRange } from '../common/validation';
+import { validateIntegerAtLeast } from '../common/validation-min';
 
 /** How long a DynamoDB stream keeps records; fixed by the service. */
 const DYNAMODB_STREAM_RETENTION = Duration.hours(24);
@@ -137,9 +138,7 @@ export abstract class StreamSource {
   public static newKinesisStream(options: NewKinesisStreamOptions = {}): StreamSource {
     validateRetention(options.retentionPeriod);
     const shards = options.shardCount;
-    if (shards !== undefined && !Token.isUnresolved(shards) && (!Number.isInteger(shards) || shards < 1)) {
-      throw new Error(`shardCount must be an integer of at least 1, got ${shards}`);
-    }
+    validateIntegerAtLeast('shardCount', shards, 1);
     return new KinesisSource(options, (scope) => {
       const stream = new kinesis.Stream(scope, 'Stream', {
         streamMode: shards === undefined ? kinesis.StreamMode.ON_DEMAND : kinesis.StreamMode.PROVISIONED,

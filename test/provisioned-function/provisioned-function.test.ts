@@ -382,6 +382,11 @@ describe('ProvisionedFunction validation', () => {
     expect(synthError({ autoScaling: { minCapacity: 0, maxCapacity: 10 } })).toThrow('autoScaling.minCapacity must be an integer >= 1, got 0');
   });
 
+  test.each([0, 2.5])('autoScaling.maxCapacity %p is rejected', (value) => {
+    expect(synthError({ provisionedConcurrency: 1, autoScaling: { maxCapacity: value } }))
+      .toThrow(`autoScaling.maxCapacity must be an integer >= 1, got ${value}`);
+  });
+
   test('provisionedConcurrency above reservedConcurrentExecutions is rejected', () => {
     expect(synthError({ provisionedConcurrency: 6, reservedConcurrentExecutions: 5 }))
       .toThrow('provisionedConcurrency (6) must be <= reservedConcurrentExecutions (5)');
@@ -423,6 +428,10 @@ describe('ProvisionedFunction validation', () => {
 
   test('a timeout over 15 minutes is rejected', () => {
     expect(synthError({ timeout: Duration.minutes(16) })).toThrow('timeout must be between 1 second and 15 minutes, got 16 minutes');
+  });
+
+  test('a timeout under 1 second is rejected', () => {
+    expect(synthError({ timeout: Duration.millis(500) })).toThrow('timeout must be between 1 second and 15 minutes, got 500 ms');
   });
 
   test.each(['123', 'has space', 'a'.repeat(129)])('aliasName %p is rejected', (name) => {

@@ -354,7 +354,7 @@ describe('StreamProcessor overrides', () => {
     expect(() => p.metricOnFailureQueueDepth()).toThrow(/the on-failure destination of this StreamProcessor is a topic, not a queue/);
   });
 
-  test('the iterator-age threshold follows maxRecordAge, or the retention when maxRecordAge is a token', () => {
+  test('the iterator-age threshold follows maxRecordAge, or the retention when maxRecordAge is a token, or 24 hours when neither is known', () => {
     const stack = newStack();
     processor(stack, { maxRecordAge: Duration.hours(6) });
     expect(alarmsByMetric(stack).IteratorAge.Threshold).toBe(3 * 3_600_000);
@@ -365,6 +365,13 @@ describe('StreamProcessor overrides', () => {
     });
     expect(alarmsByMetric(tokenStack).IteratorAge.Threshold).toBe(24 * 3_600_000);
     expect(esm(tokenStack).MaximumRecordAgeInSeconds).toBe(3600);
+    // Neither known (a token maxRecordAge, an imported stream without retentionPeriod): half of 24 hours.
+    const unknownStack = newStack();
+    processor(unknownStack, {
+      source: StreamSource.kinesis(kinesis.Stream.fromStreamArn(unknownStack, 'Imported', 'arn:aws:kinesis:us-east-1:111111111111:stream/orders')),
+      maxRecordAge: Duration.seconds(Lazy.number({ produce: () => 3600 })),
+    });
+    expect(alarmsByMetric(unknownStack).IteratorAge.Threshold).toBe(12 * 3_600_000);
   });
 
   test('metrics are named after the CloudWatch metrics of the consumer and the queue', () => {
@@ -446,7 +453,8 @@ describe('StreamProcessor validation', () => {
   });
 
   test('a new stream needs a positive whole shard count and a retention of 24 hours to 365 days', () => {
-    expect(() => StreamSource.newKinesisStream({ shardCount: 0 })).toThrow(/shardCount must be an integer of at least 1, got 0/);
+    expect(() => StreamSource.newKinesisStream({ shardCount: 0 })).toThrow(/shardCount must be an integer >= 1, got 0/);
+    expect(() => StreamSource.newKinesisStream({ shardCount: 1.5 })).toThrow(/shardCount must be an integer >= 1, got 1.5/);
     expect(() => StreamSource.newKinesisStream({ retentionPeriod: Duration.hours(12) }))
       .toThrow(/retentionPeriod must be between 1 day and 365 days, got 12 hours/);
   });

@@ -1,19 +1,12 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { allResolved, validateDurationRange, validateIntegerRange, validateNumberRange } from '../../common/validation';
+import { validateIntegerAtLeast } from '../../common/validation-min';
 import type { ProvisionedFunctionProps } from '../provisioned-function';
 
 /** Lambda's largest timeout. */
 const MAX_TIMEOUT = Duration.minutes(15);
 /** Lambda alias names: letters, digits, `-` and `_`, 1-128 characters, not only digits (that would be a version). */
 const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
-
-/** Throws unless `value` is an integer >= min; `undefined` and tokens pass. */
-function validateAtLeast(prop: string, value: number | undefined, min: number): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min) {
-    throw new Error(`${prop} must be an integer >= ${min}, got ${value}`);
-  }
-}
 
 /** Throws unless `low <= high` when both are known at synth time. */
 function validateOrder(lowProp: string, low: number | undefined, highProp: string, high: number | undefined): void {
@@ -30,7 +23,7 @@ export function validateProvisionedFunctionProps(props: ProvisionedFunctionProps
   if (!Token.isUnresolved(props.aliasName) && props.aliasName !== undefined && !ALIAS_NAME.test(props.aliasName)) {
     throw new Error(`aliasName must be 1-128 letters, digits, '-' or '_' and not only digits, got '${props.aliasName}'`);
   }
-  validateAtLeast('provisionedConcurrency', props.provisionedConcurrency, 1);
+  validateIntegerAtLeast('provisionedConcurrency', props.provisionedConcurrency, 1);
   validateDurationRange('timeout', props.timeout, Duration.seconds(1), MAX_TIMEOUT);
   if (props.snapStart) {
     // https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes
@@ -40,8 +33,8 @@ export function validateProvisionedFunctionProps(props: ProvisionedFunctionProps
 
   const scaling = props.autoScaling;
   if (!scaling) return;
-  validateAtLeast('autoScaling.minCapacity', scaling.minCapacity, 1);
-  validateAtLeast('autoScaling.maxCapacity', scaling.maxCapacity, 1);
+  validateIntegerAtLeast('autoScaling.minCapacity', scaling.minCapacity, 1);
+  validateIntegerAtLeast('autoScaling.maxCapacity', scaling.maxCapacity, 1);
   validateNumberRange('autoScaling.utilizationTarget', scaling.utilizationTarget, 0.1, 0.9);
   validateOrder('autoScaling.minCapacity', scaling.minCapacity, 'provisionedConcurrency', props.provisionedConcurrency);
   validateOrder('provisionedConcurrency', props.provisionedConcurrency, 'autoScaling.maxCapacity', scaling.maxCapacity);
