@@ -14,6 +14,17 @@ export function validateIntegerRange(prop: string, value: number | undefined, mi
   }
 }
 
+/**
+ * Throws unless `value` is an integer >= min, for counts with a floor but no ceiling of their own
+ * (provisioned concurrency, shard count); `undefined` and tokens pass.
+ */
+export function validateIntegerAtLeast(prop: string, value: number | undefined, min: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${prop} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
 /** Throws unless `value` is a number in [min, max]; `undefined` and tokens pass. */
 export function validateNumberRange(prop: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined || Token.isUnresolved(value)) return;

@@ -6,8 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
-import { validateDurationRange } from '../common/validation';
-import { validateIntegerAtLeast } from '../common/validation-min';
+import { validateDurationRange, validateIntegerAtLeast } from '../common/validation';
 
 /** How long a DynamoDB stream keeps records; fixed by the service. */
 const DYNAMODB_STREAM_RETENTION = Duration.hours(24);

@@ -1,5 +1,5 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
-import { allResolved, validateDurationRange, validateIntegerRange, validateNumberRange } from '../../src/common/validation';
+import { allResolved, validateDurationRange, validateIntegerAtLeast, validateIntegerRange, validateNumberRange } from '../../src/common/validation';
 
 describe('validateIntegerRange', () => {
   test('accepts the bounds and undefined', () => {
@@ -51,5 +51,14 @@ describe('validateDurationRange below a second', () => {
     expect(() => validateDurationRange('maxP99', Duration.millis(300), Duration.millis(1), Duration.minutes(15))).not.toThrow();
     expect(() => validateDurationRange('maxP99', Duration.millis(0), Duration.millis(1), Duration.minutes(15)))
       .toThrow('maxP99 must be between 1 ms and 15 minutes, got 0 ms');
+  });
+});
+
+describe('validateIntegerAtLeast', () => {
+  test('names the prop, the bound and the value; tokens pass', () => {
+    expect(() => validateIntegerAtLeast('shardCount', 1, 1)).not.toThrow();
+    expect(() => validateIntegerAtLeast('shardCount', 0, 1)).toThrow('shardCount must be an integer >= 1, got 0');
+    expect(() => validateIntegerAtLeast('shardCount', 1.5, 1)).toThrow('shardCount must be an integer >= 1, got 1.5');
+    expect(() => validateIntegerAtLeast('shardCount', Token.asNumber(Lazy.number({ produce: () => 0 })), 1)).not.toThrow();
   });
 });

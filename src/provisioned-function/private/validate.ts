@@ -1,6 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { allResolved, validateDurationRange, validateIntegerRange, validateNumberRange } from '../../common/validation';
-import { validateIntegerAtLeast } from '../../common/validation-min';
+import { allResolved, validateDurationRange, validateIntegerAtLeast, validateIntegerRange, validateNumberRange } from '../../common/validation';
 import type { ProvisionedFunctionProps } from '../provisioned-function';
 
 /** Lambda's largest timeout. */
