@@ -29,17 +29,29 @@ const LOG_PREFIX = 'emr-logs/';
  * machine and runbooks refer to them.
  */
 export class EmrPipelineStates {
+  /** Checks that the execution input has a `steps` list and whether it gives a `clusterId`. */
   public static readonly VALIDATE_INPUT = 'Validate input';
+  /** Fails the execution (error `InvalidInput`) when the input has no `steps` list. */
   public static readonly INVALID_INPUT = 'Invalid input';
+  /** Uses the input's `clusterId` instead of creating a cluster. */
   public static readonly USE_GIVEN_CLUSTER = 'Use given cluster';
+  /** Creates the execution's EMR cluster and waits until it is ready. */
   public static readonly CREATE_CLUSTER = 'Create cluster';
+  /** The Map state that runs the input's steps, at most `maxConcurrency` at a time. */
   public static readonly RUN_STEPS = 'Run steps';
+  /** Adds one step to the cluster and waits for it to finish. */
   public static readonly RUN_STEP = 'Run step';
+  /** After all steps succeeded: decides whether to terminate the cluster (yes if the pipeline created it, or with `terminateGivenCluster`). */
   public static readonly TERMINATE_WHEN_DONE = 'Terminate cluster?';
+  /** Terminates the cluster after all steps succeeded and waits until it is terminated. */
   public static readonly TERMINATE_CLUSTER = 'Terminate cluster';
+  /** Ends a successful execution. */
   public static readonly SUCCEEDED = 'Succeeded';
+  /** After a step failed: decides whether to terminate the cluster (yes if the pipeline created it, or with `terminateGivenCluster`). */
   public static readonly TERMINATE_AFTER_FAILURE = 'Terminate cluster after failure?';
+  /** Terminates the cluster after a failure, before the execution fails with the original error. */
   public static readonly TERMINATE_CLUSTER_AFTER_FAILURE = 'Terminate cluster after failure';
+  /** Fails the execution with the error that caused the failure. */
   public static readonly FAILED = 'Failed';
 }
 
