@@ -122,7 +122,7 @@ export interface DurableSubscriberProps {
   readonly batchSize?: number;
 
   /**
-   * How long Lambda gathers messages before invoking. Valid range: 0-5 minutes; not on FIFO queues.
+   * How long Lambda gathers messages before invoking. Valid range: 0-5 minutes, in whole seconds; not on FIFO queues.
    * @default - no batching window
    */
   readonly maxBatchingWindow?: Duration;
@@ -342,6 +342,10 @@ export class DurableSubscriber extends Construct {
 
   private validateConsumerSettings(props: DurableSubscriberProps, fifo: boolean): void {
     validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
+    // Lambda takes the window in whole seconds; say so here rather than let toSeconds() fail without the prop's name.
+    if (props.maxBatchingWindow && !props.maxBatchingWindow.isUnresolved() && props.maxBatchingWindow.toMilliseconds() % 1000 !== 0) {
+      throw new Error(`maxBatchingWindow must be a whole number of seconds between 0 seconds and 5 minutes, got ${props.maxBatchingWindow.toMilliseconds()} ms`);
+    }
     if (fifo && props.maxBatchingWindow) {
       throw new Error('maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got ' + props.maxBatchingWindow.toHumanString());
     }

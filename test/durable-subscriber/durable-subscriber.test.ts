@@ -475,6 +475,7 @@ describe('DurableSubscriber validation', () => {
     [{ batchSize: 10_001, maxBatchingWindow: Duration.seconds(1) }, 'batchSize (with maxBatchingWindow) must be an integer between 1 and 10000, got 10001'],
     [{ batchSize: 11, fifo: true }, 'batchSize (FIFO queue) must be an integer between 1 and 10, got 11'],
     [{ maxBatchingWindow: Duration.seconds(301) }, 'maxBatchingWindow must be between 0 seconds and 5 minutes, got 5 minutes 1 second'],
+    [{ maxBatchingWindow: Duration.millis(1500) }, 'maxBatchingWindow must be a whole number of seconds between 0 seconds and 5 minutes, got 1500 ms'],
     [{ maxBatchingWindow: Duration.seconds(5), fifo: true }, 'maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got 5 seconds'],
     [{ maxConcurrency: 1 }, 'maxConcurrency must be an integer between 2 and 1000, got 1'],
     [{ maxConcurrency: 1001 }, 'maxConcurrency must be an integer between 2 and 1000, got 1001'],
