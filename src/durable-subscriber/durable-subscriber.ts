@@ -217,6 +217,7 @@ export class DurableSubscriber extends Construct {
         `maxReceiveCount is ${maxReceiveCount}: Lambda recommends at least 5, as a throttled invocation also counts as a receive and may send a healthy message to the dead-letter queue`);
     }
     validateDurationRange('retentionPeriod', props.retentionPeriod, Duration.minutes(1), DEAD_LETTER_RETENTION);
+    validateWholeSeconds('retentionPeriod', props.retentionPeriod, '1 minute and 14 days');
     if (props.retentionPeriod && !props.retentionPeriod.isUnresolved()
       && props.retentionPeriod.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
       throw new Error(`retentionPeriod must be shorter than the dead-letter queues' retention (${DEAD_LETTER_RETENTION.toHumanString()}), got ${props.retentionPeriod.toHumanString()}`);
@@ -342,10 +343,7 @@ export class DurableSubscriber extends Construct {
 
   private validateConsumerSettings(props: DurableSubscriberProps, fifo: boolean): void {
     validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
-    // Lambda takes the window in whole seconds; say so here rather than let toSeconds() fail without the prop's name.
-    if (props.maxBatchingWindow && !props.maxBatchingWindow.isUnresolved() && props.maxBatchingWindow.toMilliseconds() % 1000 !== 0) {
-      throw new Error(`maxBatchingWindow must be a whole number of seconds between 0 seconds and 5 minutes, got ${props.maxBatchingWindow.toMilliseconds()} ms`);
-    }
+    validateWholeSeconds('maxBatchingWindow', props.maxBatchingWindow, '0 seconds and 5 minutes');
     if (fifo && props.maxBatchingWindow) {
       throw new Error('maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got ' + props.maxBatchingWindow.toHumanString());
     }
@@ -363,6 +361,7 @@ export class DurableSubscriber extends Construct {
   /** The given visibility timeout, checked against the consumer's timeout, or 6x that timeout plus the batching window. */
   private resolveVisibilityTimeout(props: DurableSubscriberProps): Duration {
     validateDurationRange('visibilityTimeout', props.visibilityTimeout, Duration.seconds(0), Duration.hours(12));
+    validateWholeSeconds('visibilityTimeout', props.visibilityTimeout, '0 seconds and 12 hours');
     const timeout = consumerTimeout(this.consumer);
     const window = props.maxBatchingWindow ?? Duration.seconds(0);
     const known = timeout !== undefined && !timeout.isUnresolved() && !window.isUnresolved();
@@ -430,6 +429,15 @@ export class DurableSubscriber extends Construct {
     subscription.node.addDependency(...policies);
     return subscription;
   }
+}
+
+/**
+ * SQS and Lambda take these durations in whole seconds: a fraction would otherwise fail later in
+ * `Duration.toSeconds()`, with an error that does not name the prop.
+ */
+function validateWholeSeconds(prop: string, value: Duration | undefined, range: string): void {
+  if (value === undefined || value.isUnresolved() || value.toMilliseconds() % 1000 === 0) return;
+  throw new Error(`${prop} must be a whole number of seconds between ${range}, got ${value.toMilliseconds()} ms`);
 }
 
 /** The timeout of a function, version or alias defined in this app; undefined for imported ones. */

@@ -481,6 +481,8 @@ describe('DurableSubscriber validation', () => {
     [{ maxConcurrency: 1001 }, 'maxConcurrency must be an integer between 2 and 1000, got 1001'],
     [{ visibilityTimeout: Duration.hours(13) }, 'visibilityTimeout must be between 0 seconds and 12 hours, got 13 hours'],
     [{ visibilityTimeout: Duration.seconds(29) }, 'visibilityTimeout must be at least the consumer\'s timeout (30 seconds), got 29 seconds'],
+    [{ visibilityTimeout: Duration.millis(90_500) }, 'visibilityTimeout must be a whole number of seconds between 0 seconds and 12 hours, got 90500 ms'],
+    [{ retentionPeriod: Duration.millis(90_500) }, 'retentionPeriod must be a whole number of seconds between 1 minute and 14 days, got 90500 ms'],
     [{ retentionPeriod: Duration.seconds(59) }, 'retentionPeriod must be between 1 minute and 14 days, got 59 seconds'],
     [{ retentionPeriod: Duration.days(15) }, 'retentionPeriod must be between 1 minute and 14 days, got 15 days'],
     [{ retentionPeriod: Duration.days(14) }, 'retentionPeriod must be shorter than the dead-letter queues\' retention (14 days), got 14 days'],
