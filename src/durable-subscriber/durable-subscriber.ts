@@ -12,6 +12,7 @@ import { resolveConsumer } from '../common/consumer';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
 import { validateDurationRange, validateIntegerRange } from '../common/validation';
+import { validateWholeSeconds } from '../common/whole-seconds';
 
 /** The retention of both dead-letter queues: the SQS maximum (see createDeadLetterQueue). */
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -429,15 +430,6 @@ export class DurableSubscriber extends Construct {
     subscription.node.addDependency(...policies);
     return subscription;
   }
-}
-
-/**
- * SQS and Lambda take these durations in whole seconds: a fraction would otherwise fail later in
- * `Duration.toSeconds()`, with an error that does not name the prop.
- */
-function validateWholeSeconds(prop: string, value: Duration | undefined, range: string): void {
-  if (value === undefined || value.isUnresolved() || value.toMilliseconds() % 1000 === 0) return;
-  throw new Error(`${prop} must be a whole number of seconds between ${range}, got ${value.toMilliseconds()} ms`);
 }
 
 /** The timeout of a function, version or alias defined in this app; undefined for imported ones. */

@@ -509,6 +509,8 @@ describe('EmrPipeline validation', () => {
     [{ idleTimeout: Duration.seconds(59) }, /idleTimeout must be between 1 minute and 7 days, got 59 seconds/],
     [{ idleTimeout: Duration.days(8) }, /idleTimeout must be between 1 minute and 7 days, got 8 days/],
     [{ timeout: Duration.days(366) }, /timeout must be between 1 second and 365 days, got 366 days/],
+    [{ idleTimeout: Duration.millis(90_500) }, /idleTimeout must be a whole number of seconds between 1 minute and 7 days, got 90500 ms/],
+    [{ timeout: Duration.millis(3_600_500) }, /timeout must be a whole number of seconds between 1 second and 365 days, got 3600500 ms/],
     [{ coreInstanceCount: -1 }, /coreInstanceCount must be an integer >= 0 \(0 makes a single-node cluster\), got -1/],
     [{ instanceFleets: [], coreInstanceCount: 2 }, /instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount/],
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
