@@ -149,6 +149,7 @@ export interface EmrPipelineProps {
 
   /**
    * How long cluster logs (and their server access logs) stay in the bucket the pipeline creates.
+   * Conflicts with `logBucket`.
    * @default Duration.days(90)
    */
   readonly logExpiration?: Duration;
@@ -507,6 +508,9 @@ export class EmrPipeline extends Construct {
     validateWholeSeconds('timeout', props.timeout, '1 second and 365 days');
     if (props.instanceFleets && (props.masterInstanceType || props.coreInstanceType || props.coreInstanceCount !== undefined)) {
       throw new Error('instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount');
+    }
+    if (props.logBucket && props.logExpiration) {
+      throw new Error('logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket, whose lifecycle is its own');
     }
     if (props.instanceFleets && props.instanceFleets.length === 0) {
       throw new Error('instanceFleets must list at least the primary (MASTER) fleet, got an empty list');

@@ -401,6 +401,13 @@ describe('EmrPipeline overrides', () => {
     await expectCleanStack(stack);
   });
 
+  test('logExpiration sets the expiry of the created log bucket and of its access logs', () => {
+    const { template } = build({ logExpiration: Duration.days(30) });
+    template.resourcePropertiesCountIs('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })] },
+    }, 2);
+  });
+
   test('coreInstanceCount 0 makes a single-node cluster', () => {
     const { template } = build({ coreInstanceCount: 0 });
     expect(createClusterParameters(template).Instances.InstanceGroups).toEqual([
@@ -513,6 +520,7 @@ describe('EmrPipeline validation', () => {
     [{ timeout: Duration.millis(3_600_500) }, /timeout must be a whole number of seconds between 1 second and 365 days, got 3600500 ms/],
     [{ coreInstanceCount: -1 }, /coreInstanceCount must be an integer >= 0 \(0 makes a single-node cluster\), got -1/],
     [{ instanceFleets: [], coreInstanceCount: 2 }, /instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount/],
+    [{ logBucket: s3.Bucket.fromBucketName(new Stack(), 'Logs', 'my-logs'), logExpiration: Duration.days(30) }, /logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket/],
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
   ] as Array<[Partial<EmrPipelineProps>, RegExp]>)('%o throws %s', (props, error) => {
     expect(() => build(props)).toThrow(error);
