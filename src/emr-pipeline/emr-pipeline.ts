@@ -149,7 +149,7 @@ export interface EmrPipelineProps {
 
   /**
    * How long cluster logs (and their server access logs) stay in the bucket the pipeline creates.
-   * Conflicts with `logBucket`.
+   * A whole number of days, at least 1. Conflicts with `logBucket`.
    * @default Duration.days(90)
    */
   readonly logExpiration?: Duration;
@@ -511,6 +511,12 @@ export class EmrPipeline extends Construct {
     }
     if (props.logBucket && props.logExpiration) {
       throw new Error('logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket, whose lifecycle is its own');
+    }
+    // S3 lifecycle rules count whole days; a fraction would fail in Duration.toDays() without the prop's name.
+    const expiration = props.logExpiration;
+    const day = Duration.days(1).toMilliseconds();
+    if (expiration && !expiration.isUnresolved() && (expiration.toMilliseconds() < day || expiration.toMilliseconds() % day !== 0)) {
+      throw new Error(`logExpiration must be a whole number of days, at least 1 day, got ${expiration.toHumanString()}`);
     }
     if (props.instanceFleets && props.instanceFleets.length === 0) {
       throw new Error('instanceFleets must list at least the primary (MASTER) fleet, got an empty list');

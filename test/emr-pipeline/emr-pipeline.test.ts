@@ -521,6 +521,8 @@ describe('EmrPipeline validation', () => {
     [{ coreInstanceCount: -1 }, /coreInstanceCount must be an integer >= 0 \(0 makes a single-node cluster\), got -1/],
     [{ instanceFleets: [], coreInstanceCount: 2 }, /instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount/],
     [{ logBucket: s3.Bucket.fromBucketName(new Stack(), 'Logs', 'my-logs'), logExpiration: Duration.days(30) }, /logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket/],
+    [{ logExpiration: Duration.hours(12) }, /logExpiration must be a whole number of days, at least 1 day, got 12 hours/],
+    [{ logExpiration: Duration.hours(36) }, /logExpiration must be a whole number of days, at least 1 day, got 1 day 12 hours/],
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
   ] as Array<[Partial<EmrPipelineProps>, RegExp]>)('%o throws %s', (props, error) => {
     expect(() => build(props)).toThrow(error);
