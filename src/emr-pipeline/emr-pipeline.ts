@@ -17,6 +17,7 @@ import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule } from '../common/nag';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { validateWholeSeconds } from '../common/whole-seconds';
 
 /** The tag AmazonEMRServicePolicy_v2 requires on clusters, subnets and security groups it may use. */
 const EMR_MANAGED_POLICY_TAG = 'for-use-with-amazon-emr-managed-policies';
@@ -29,17 +30,29 @@ const LOG_PREFIX = 'emr-logs/';
  * machine and runbooks refer to them.
  */
 export class EmrPipelineStates {
+  /** Checks that the execution input has a `steps` list and whether it gives a `clusterId`. */
   public static readonly VALIDATE_INPUT = 'Validate input';
+  /** Fails the execution (error `InvalidInput`) when the input has no `steps` list. */
   public static readonly INVALID_INPUT = 'Invalid input';
+  /** Uses the input's `clusterId` instead of creating a cluster. */
   public static readonly USE_GIVEN_CLUSTER = 'Use given cluster';
+  /** Creates the execution's EMR cluster and waits until it is ready. */
   public static readonly CREATE_CLUSTER = 'Create cluster';
+  /** The Map state that runs the input's steps, at most `maxConcurrency` at a time. */
   public static readonly RUN_STEPS = 'Run steps';
+  /** Adds one step to the cluster and waits for it to finish. */
   public static readonly RUN_STEP = 'Run step';
+  /** After all steps succeeded: decides whether to terminate the cluster (yes if the pipeline created it, or with `terminateGivenCluster`). */
   public static readonly TERMINATE_WHEN_DONE = 'Terminate cluster?';
+  /** Terminates the cluster after all steps succeeded and waits until it is terminated. */
   public static readonly TERMINATE_CLUSTER = 'Terminate cluster';
+  /** Ends a successful execution. */
   public static readonly SUCCEEDED = 'Succeeded';
+  /** After a step failed: decides whether to terminate the cluster (yes if the pipeline created it, or with `terminateGivenCluster`). */
   public static readonly TERMINATE_AFTER_FAILURE = 'Terminate cluster after failure?';
+  /** Terminates the cluster after a failure, before the execution fails with the original error. */
   public static readonly TERMINATE_CLUSTER_AFTER_FAILURE = 'Terminate cluster after failure';
+  /** Fails the execution with the error that caused the failure. */
   public static readonly FAILED = 'Failed';
 }
 
@@ -136,6 +149,7 @@ export interface EmrPipelineProps {
 
   /**
    * How long cluster logs (and their server access logs) stay in the bucket the pipeline creates.
+   * A whole number of days, at least 1. Conflicts with `logBucket`.
    * @default Duration.days(90)
    */
   readonly logExpiration?: Duration;
@@ -489,9 +503,20 @@ export class EmrPipeline extends Construct {
       throw new Error(`stepConcurrencyLevel must be >= maxConcurrency so EMR can run every step the Map starts, got stepConcurrencyLevel ${props.stepConcurrencyLevel} and maxConcurrency ${maxConcurrency}`);
     }
     validateDurationRange('idleTimeout', props.idleTimeout, Duration.seconds(60), Duration.days(7));
+    validateWholeSeconds('idleTimeout', props.idleTimeout, '1 minute and 7 days');
     validateDurationRange('timeout', props.timeout, Duration.seconds(1), Duration.days(365));
+    validateWholeSeconds('timeout', props.timeout, '1 second and 365 days');
     if (props.instanceFleets && (props.masterInstanceType || props.coreInstanceType || props.coreInstanceCount !== undefined)) {
       throw new Error('instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount');
+    }
+    if (props.logBucket && props.logExpiration) {
+      throw new Error('logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket, whose lifecycle is its own');
+    }
+    // S3 lifecycle rules count whole days; a fraction would fail in Duration.toDays() without the prop's name.
+    const expiration = props.logExpiration;
+    const day = Duration.days(1).toMilliseconds();
+    if (expiration && !expiration.isUnresolved() && (expiration.toMilliseconds() < day || expiration.toMilliseconds() % day !== 0)) {
+      throw new Error(`logExpiration must be a whole number of days, at least 1 day, got ${expiration.toHumanString()}`);
     }
     if (props.instanceFleets && props.instanceFleets.length === 0) {
       throw new Error('instanceFleets must list at least the primary (MASTER) fleet, got an empty list');
