@@ -33,15 +33,25 @@ export function validateNumberRange(prop: string, value: number | undefined, min
   }
 }
 
-/** Throws unless `value` lies in [min, max]; `undefined` and token durations pass. */
-export function validateDurationRange(prop: string, value: Duration | undefined, min: Duration, max: Duration): void {
+/**
+ * Throws unless `value` lies in [min, max] and, with `wholeSeconds`, is a whole number of seconds
+ * (for durations AWS takes in seconds: a fraction would otherwise fail later, inside
+ * `Duration.toSeconds()`, with an error that does not name the prop). `undefined` and token
+ * durations pass.
+ */
+export function validateDurationRange(
+  prop: string, value: Duration | undefined, min: Duration, max: Duration, options: { wholeSeconds?: boolean } = {},
+): void {
   if (value === undefined || value.isUnresolved()) return;
   // Compared in milliseconds: toSeconds() refuses sub-second durations such as 300 ms.
   const ms = value.toMilliseconds();
+  const range = `${humanDuration(min)} and ${humanDuration(max)}`;
   if (ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
-    throw new Error(
-      `${prop} must be between ${humanDuration(min)} and ${humanDuration(max)}, got ${humanDuration(value)}`,
-    );
+    throw new Error(`${prop} must be between ${range}, got ${humanDuration(value)}`);
+  }
+  if (options.wholeSeconds && ms % 1000 !== 0) {
+    // (in ms: toHumanString would round the fraction away)
+    throw new Error(`${prop} must be a whole number of seconds between ${range}, got ${ms} ms`);
   }
 }
 

@@ -12,7 +12,6 @@ import { resolveConsumer } from '../common/consumer';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
 import { validateDurationRange, validateIntegerRange } from '../common/validation';
-import { validateWholeSeconds } from '../common/whole-seconds';
 
 /** The retention of both dead-letter queues: the SQS maximum (see createDeadLetterQueue). */
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -217,8 +216,7 @@ export class DurableSubscriber extends Construct {
       Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:lowMaxReceiveCount',
         `maxReceiveCount is ${maxReceiveCount}: Lambda recommends at least 5, as a throttled invocation also counts as a receive and may send a healthy message to the dead-letter queue`);
     }
-    validateDurationRange('retentionPeriod', props.retentionPeriod, Duration.minutes(1), DEAD_LETTER_RETENTION);
-    validateWholeSeconds('retentionPeriod', props.retentionPeriod, '1 minute and 14 days');
+    validateDurationRange('retentionPeriod', props.retentionPeriod, Duration.minutes(1), DEAD_LETTER_RETENTION, { wholeSeconds: true });
     if (props.retentionPeriod && !props.retentionPeriod.isUnresolved()
       && props.retentionPeriod.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
       throw new Error(`retentionPeriod must be shorter than the dead-letter queues' retention (${DEAD_LETTER_RETENTION.toHumanString()}), got ${props.retentionPeriod.toHumanString()}`);
@@ -343,8 +341,7 @@ export class DurableSubscriber extends Construct {
   }
 
   private validateConsumerSettings(props: DurableSubscriberProps, fifo: boolean): void {
-    validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
-    validateWholeSeconds('maxBatchingWindow', props.maxBatchingWindow, '0 seconds and 5 minutes');
+    validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5), { wholeSeconds: true });
     if (fifo && props.maxBatchingWindow) {
       throw new Error('maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got ' + props.maxBatchingWindow.toHumanString());
     }
@@ -361,8 +358,7 @@ export class DurableSubscriber extends Construct {
 
   /** The given visibility timeout, checked against the consumer's timeout, or 6x that timeout plus the batching window. */
   private resolveVisibilityTimeout(props: DurableSubscriberProps): Duration {
-    validateDurationRange('visibilityTimeout', props.visibilityTimeout, Duration.seconds(0), Duration.hours(12));
-    validateWholeSeconds('visibilityTimeout', props.visibilityTimeout, '0 seconds and 12 hours');
+    validateDurationRange('visibilityTimeout', props.visibilityTimeout, Duration.seconds(0), Duration.hours(12), { wholeSeconds: true });
     const timeout = consumerTimeout(this.consumer);
     const window = props.maxBatchingWindow ?? Duration.seconds(0);
     const known = timeout !== undefined && !timeout.isUnresolved() && !window.isUnresolved();

@@ -17,7 +17,6 @@ import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule } from '../common/nag';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
-import { validateWholeSeconds } from '../common/whole-seconds';
 
 /** The tag AmazonEMRServicePolicy_v2 requires on clusters, subnets and security groups it may use. */
 const EMR_MANAGED_POLICY_TAG = 'for-use-with-amazon-emr-managed-policies';
@@ -502,10 +501,8 @@ export class EmrPipeline extends Construct {
       && maxConcurrency > 0 && props.stepConcurrencyLevel < maxConcurrency) {
       throw new Error(`stepConcurrencyLevel must be >= maxConcurrency so EMR can run every step the Map starts, got stepConcurrencyLevel ${props.stepConcurrencyLevel} and maxConcurrency ${maxConcurrency}`);
     }
-    validateDurationRange('idleTimeout', props.idleTimeout, Duration.seconds(60), Duration.days(7));
-    validateWholeSeconds('idleTimeout', props.idleTimeout, '1 minute and 7 days');
-    validateDurationRange('timeout', props.timeout, Duration.seconds(1), Duration.days(365));
-    validateWholeSeconds('timeout', props.timeout, '1 second and 365 days');
+    validateDurationRange('idleTimeout', props.idleTimeout, Duration.seconds(60), Duration.days(7), { wholeSeconds: true });
+    validateDurationRange('timeout', props.timeout, Duration.seconds(1), Duration.days(365), { wholeSeconds: true });
     if (props.instanceFleets && (props.masterInstanceType || props.coreInstanceType || props.coreInstanceCount !== undefined)) {
       throw new Error('instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount');
     }

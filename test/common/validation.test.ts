@@ -62,3 +62,16 @@ describe('validateIntegerAtLeast', () => {
     expect(() => validateIntegerAtLeast('shardCount', Token.asNumber(Lazy.number({ produce: () => 0 })), 1)).not.toThrow();
   });
 });
+
+describe('validateDurationRange with wholeSeconds', () => {
+  test('a fraction of a second is named, in milliseconds; whole seconds and tokens pass', () => {
+    const min = Duration.seconds(0);
+    const max = Duration.minutes(5);
+    expect(() => validateDurationRange('window', Duration.seconds(2), min, max, { wholeSeconds: true })).not.toThrow();
+    expect(() => validateDurationRange('window', Duration.millis(1500), min, max, { wholeSeconds: true }))
+      .toThrow('window must be a whole number of seconds between 0 seconds and 5 minutes, got 1500 ms');
+    expect(() => validateDurationRange('window', Duration.millis(1500), min, max)).not.toThrow();
+    const token = Duration.millis(Token.asNumber(Lazy.number({ produce: () => 1500 })));
+    expect(() => validateDurationRange('window', token, min, max, { wholeSeconds: true })).not.toThrow();
+  });
+});
