@@ -72,7 +72,9 @@ const draft: fc.Arbitrary<Draft> = fc.record({
   // Valid: stepConcurrencyLevel in 1-256 and >= a positive maxConcurrency (so none when maxConcurrency > 256).
   const floor = Math.max(1, d.maxConcurrency ?? 4);
   const stepConcurrencyLevel = stepSlack === undefined || floor > 256 ? undefined : Math.min(256, floor + stepSlack);
-  return { ...d, stepConcurrencyLevel, coreInstanceCount: d.instances === 'fleets' ? undefined : d.coreInstanceCount };
+  // A given log bucket keeps its own lifecycle: logExpiration applies only to the bucket the pipeline creates.
+  const logExpirationDays = d.ownLogBucket ? undefined : d.logExpirationDays;
+  return { ...d, stepConcurrencyLevel, logExpirationDays, coreInstanceCount: d.instances === 'fleets' ? undefined : d.coreInstanceCount };
 });
 
 const fleets: tasks.EmrCreateCluster.InstanceFleetConfigProperty[] = [{
@@ -151,6 +153,11 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
     .map((v) => fault('coreInstanceCount', (p) => ({ ...p, instanceFleets: undefined, coreInstanceCount: v }))),
   fc.constantFrom('emr-5.27.0', 'emr-4.9.6', 'emr-7', 'spark-3.5', '7.5.0', 'emr-7.5.0-beta')
     .map((releaseLabel) => fault('releaseLabel', (p) => ({ ...p, releaseLabel }))),
+  fc.integer({ min: 1, max: 3650 }).map((days) => fault('logExpiration', (p) => ({
+    ...p,
+    logExpiration: Duration.days(days),
+    logBucket: p.logBucket ?? s3.Bucket.fromBucketName(Stack.of(p.vpc), 'GivenLogs', 'my-emr-logs'),
+  }))),
 );
 
 const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: undefined, freq: 2 })).map(([d, f]): FuzzCase => ({
@@ -180,8 +187,7 @@ export const subject: RobustnessSubject = {
       stepConcurrencyLevel: 16,
       idleTimeoutSeconds: 1800,
       timeoutSeconds: 7200,
-      logExpirationDays: 30,
-      ownLogBucket: true,
+      ownLogBucket: true, // (so no logExpiration: a given bucket keeps its own lifecycle)
       ownRoles: true,
       visibleToAllUsers: true,
       securityConfiguration: 'my-security-configuration',
