@@ -241,6 +241,9 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
     this.stream = source.stream;
     this.streamConsumer = source.streamConsumer;
     this.table = source.table;
+    if (this.table && props.startingPosition === lambda.StartingPosition.AT_TIMESTAMP) {
+      throw new Error('startingPosition AT_TIMESTAMP is supported for Kinesis sources only; a DynamoDB stream starts at TRIM_HORIZON or LATEST');
+    }
 
     this.maxRecordAge = props.maxRecordAge ?? DEFAULTS.maxRecordAge;
     if (source.retentionPeriod && allResolved(this.maxRecordAge, source.retentionPeriod)

@@ -446,6 +446,17 @@ describe('StreamProcessor validation', () => {
     expect(() => processor(newStack(), { consumerProps: undefined })).toThrow('Exactly one of consumer and consumerProps must be given, got neither');
   });
 
+  test('AT_TIMESTAMP only for Kinesis', () => {
+    const stack = newStack();
+    expect(() => processor(stack, {
+      source: StreamSource.dynamoDb(dynamoTable(stack)),
+      startingPosition: lambda.StartingPosition.AT_TIMESTAMP,
+      startingPositionTimestamp: 1_700_000_000,
+    })).toThrow('startingPosition AT_TIMESTAMP is supported for Kinesis sources only; a DynamoDB stream starts at TRIM_HORIZON or LATEST');
+    expect(() => processor(newStack(), { startingPosition: lambda.StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: 1_700_000_000 }))
+      .not.toThrow();
+  });
+
   test('at most one of onFailureQueue and onFailureTopic', () => {
     const stack = newStack();
     expect(() => processor(stack, { onFailureQueue: new sqs.Queue(stack, 'Q'), onFailureTopic: new sns.Topic(stack, 'T') }))
