@@ -72,10 +72,19 @@ export class LatencyGate {
    */
   public static fromOutput(functionOutput: CfnOutput, aliasName: string, options: LatencyGateOptions = {}): LatencyGate {
     const value = functionOutput.value;
-    // A literal ARN is arn:<partition>:lambda:<region>:<account>:function:<name>.
-    const literalName = typeof value === 'string' && !Token.isUnresolved(value)
-      ? (value.startsWith('arn:') ? value.split(':')[6] : value)
-      : undefined;
+    let literalName: string | undefined;
+    if (typeof value === 'string' && !Token.isUnresolved(value)) {
+      // A literal ARN is arn:<partition>:lambda:<region>:<account>:function:<name>, unqualified: the
+      // gate adds the alias itself.
+      const parts = value.split(':');
+      if (value.startsWith('arn:') && (parts.length !== 7 || parts[2] !== 'lambda' || parts[5] !== 'function')) {
+        throw new Error(`LatencyGate.fromOutput: the output's value must be a function name or an unqualified function ARN (arn:<partition>:lambda:<region>:<account>:function:<name>), got ${value}`);
+      }
+      literalName = value.startsWith('arn:') ? parts[6] : value;
+      if (!/^[\w-]{1,64}$/.test(literalName)) {
+        throw new Error(`LatencyGate.fromOutput: the output's value must be a function name (1-64 letters, digits, - or _) or an unqualified function ARN, got ${value}`);
+      }
+    }
     return new LatencyGate(functionOutput, aliasName, options, Stack.of(functionOutput), literalName);
   }
 

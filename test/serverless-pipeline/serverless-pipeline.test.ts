@@ -380,6 +380,18 @@ describe('validation', () => {
     expect(() => LatencyGate.fromOutput(output, '3')).toThrow(/not only digits.*got '3'/);
   });
 
+  test('fromOutput refuses a literal value that is not a function name or an unqualified function ARN', () => {
+    const stage = new ServiceStage(new App(), 'Beta');
+    const literal = (id: string, value: string) => new CfnOutput(stage.service, id, { value });
+    const qualified = 'arn:aws:lambda:eu-west-1:111122223333:function:orders:live';
+    expect(() => LatencyGate.fromOutput(literal('Qualified', qualified), 'live'))
+      .toThrow(`LatencyGate.fromOutput: the output's value must be a function name or an unqualified function ARN (arn:<partition>:lambda:<region>:<account>:function:<name>), got ${qualified}`);
+    expect(() => LatencyGate.fromOutput(literal('Partial', 'arn:aws:lambda:eu-west-1'), 'live')).toThrow(/unqualified function ARN .*got arn:aws:lambda:eu-west-1$/);
+    expect(() => LatencyGate.fromOutput(literal('Spaces', 'my function'), 'live')).toThrow(/must be a function name \(1-64 letters, digits, - or _\).*got my function$/);
+    expect(LatencyGate.fromOutput(literal('Arn', 'arn:aws:lambda:eu-west-1:111122223333:function:orders'), 'live').functionNamePattern).toBe('orders');
+    expect(LatencyGate.fromOutput(literal('Name', 'orders-api'), 'live').functionNamePattern).toBe('orders-api');
+  });
+
   test.each([
     [{ concurrency: 0 }, /concurrency must be an integer between 1 and 1000, got 0/],
     [{ concurrency: 1001 }, /concurrency must be an integer between 1 and 1000, got 1001/],
