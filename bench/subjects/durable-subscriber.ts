@@ -1,15 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DurableSubscriber } from '../../src';
+import { handWrittenFunction } from '../support/hand-written-function';
 import { BenchSubject } from '../support/subject';
 
 const consumerProps: lambda.FunctionProps = {
@@ -32,16 +31,7 @@ export const subject: BenchSubject = {
     const topicKey = new kms.Key(scope, 'TopicKey', { enableKeyRotation: true });
     const topic = new sns.Topic(scope, 'Topic', { masterKey: topicKey, enforceSSL: true });
 
-    const logGroup = new logs.LogGroup(scope, 'FunctionLogGroup', { retention: logs.RetentionDays.ONE_YEAR });
-    const role = new iam.Role(scope, 'FunctionServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    const tracing = new iam.Policy(scope, 'FunctionTracingPolicy', {
-      roles: [role],
-      statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
-    });
-    const fn = new lambda.Function(scope, 'Function', { ...consumerProps, memorySize: 512, timeout: Duration.seconds(30), logGroup, role });
-    (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
-    fn.node.addDependency(tracing);
+    const fn = handWrittenFunction(scope, consumerProps);
 
     const queueDefaults = { enforceSSL: true, encryption: sqs.QueueEncryption.SQS_MANAGED };
     const deadLetterQueue = new sqs.Queue(scope, 'DeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });

@@ -1,10 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ProvisionedFunction } from '../../src';
+import { handWrittenFunction } from '../support/hand-written-function';
 import { BenchSubject } from '../support/subject';
 
 const functionProps = {
@@ -23,16 +22,7 @@ export const subject: BenchSubject = {
   construct: (scope, id) => new ProvisionedFunction(scope, id, { ...functionProps, provisionedConcurrency: 2 }),
   floor: (parent, id) => {
     const scope = new Construct(parent, id);
-    const logGroup = new logs.LogGroup(scope, 'FunctionLogGroup', { retention: logs.RetentionDays.ONE_YEAR });
-    const role = new iam.Role(scope, 'FunctionServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    const tracing = new iam.Policy(scope, 'FunctionTracingPolicy', {
-      roles: [role],
-      statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
-    });
-    const fn = new lambda.Function(scope, 'Function', { ...functionProps, memorySize: 512, timeout: Duration.seconds(30), logGroup, role });
-    (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
-    fn.node.addDependency(tracing);
+    const fn = handWrittenFunction(scope, functionProps);
     const alias = new lambda.Alias(scope, 'Alias', { aliasName: 'live', version: fn.currentVersion, provisionedConcurrentExecutions: 2 });
 
     const minute = Duration.minutes(1);

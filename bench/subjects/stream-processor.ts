@@ -1,13 +1,12 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { StreamProcessor, StreamSource } from '../../src';
+import { handWrittenFunction } from '../support/hand-written-function';
 import { BenchSubject } from '../support/subject';
 
 const consumerProps: lambda.FunctionProps = {
@@ -26,16 +25,7 @@ export const subject: BenchSubject = {
   construct: (scope, id) => new StreamProcessor(scope, id, { source: StreamSource.newKinesisStream(), consumerProps }),
   floor: (parent, id) => {
     const scope = new Construct(parent, id);
-    const logGroup = new logs.LogGroup(scope, 'FunctionLogGroup', { retention: logs.RetentionDays.ONE_YEAR });
-    const role = new iam.Role(scope, 'FunctionServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    const tracing = new iam.Policy(scope, 'FunctionTracingPolicy', {
-      roles: [role],
-      statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
-    });
-    const fn = new lambda.Function(scope, 'Function', { ...consumerProps, memorySize: 512, timeout: Duration.seconds(30), logGroup, role });
-    (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
-    fn.node.addDependency(tracing);
+    const fn = handWrittenFunction(scope, consumerProps);
 
     const stream = new kinesis.Stream(scope, 'Stream', {
       streamMode: kinesis.StreamMode.ON_DEMAND,
