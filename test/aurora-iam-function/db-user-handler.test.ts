@@ -4,7 +4,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
 import { handler } from '../../src/aurora-iam-function/db-user.lambda';
-import { TestPostgres, startTestPostgres } from '../support/postgres';
+import { TestPostgres, connectAsAdmin, startTestPostgres } from '../support/postgres';
 
 /**
  * The database-user custom resource handler (the bundled Lambda entry point, Secrets Manager
@@ -60,15 +60,7 @@ beforeAll(async () => {
   secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({
     SecretString: JSON.stringify({ username: server.adminUser, password: server.adminPassword, engine: 'postgres' }),
   });
-  admin = new Client({
-    host: server.host,
-    port: server.port,
-    database: 'postgres',
-    user: server.adminUser,
-    password: server.adminPassword,
-    ssl: { ca: server.ca, rejectUnauthorized: true },
-  });
-  await admin.connect();
+  admin = await connectAsAdmin(server);
   await admin.query('CREATE ROLE rds_iam NOLOGIN; CREATE ROLE reader NOLOGIN; CREATE ROLE writer NOLOGIN');
 });
 

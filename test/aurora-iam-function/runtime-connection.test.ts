@@ -1,7 +1,7 @@
 import { Signer } from '@aws-sdk/rds-signer';
 import { Client } from 'pg';
 import { IamDatabaseConnection, IamDatabaseConnectionOptions } from '../../src/aurora-iam-function/runtime';
-import { TestPostgres, startTestPostgres } from '../support/postgres';
+import { TestPostgres, connectAsAdmin, startTestPostgres } from '../support/postgres';
 
 /**
  * The handler-side helper against a real PostgreSQL 15 server with TLS required and SCRAM
@@ -53,15 +53,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 beforeAll(async () => {
   server = await startTestPostgres();
-  admin = new Client({
-    host: server.host,
-    port: server.port,
-    database: 'postgres',
-    user: server.adminUser,
-    password: server.adminPassword,
-    ssl: { ca: server.ca, rejectUnauthorized: true },
-  });
-  await admin.connect();
+  admin = await connectAsAdmin(server);
   await admin.query(`CREATE ROLE ${USER} LOGIN`);
 });
 

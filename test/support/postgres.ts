@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { Client } from 'pg';
 
 /**
  * A throwaway PostgreSQL 15 server for tests: TLS only (`hostssl` + scram-sha-256, like an Aurora
@@ -106,4 +107,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       }
     },
   };
+}
+
+/** A connected `pg` client of the server's admin, over TLS verified against the test CA. */
+export async function connectAsAdmin(server: TestPostgres): Promise<Client> {
+  const client = new Client({
+    host: server.host,
+    port: server.port,
+    database: 'postgres',
+    user: server.adminUser,
+    password: server.adminPassword,
+    ssl: { ca: server.ca, rejectUnauthorized: true },
+  });
+  await client.connect();
+  return client;
 }
