@@ -41,6 +41,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4',
     'aws-sdk-client-mock@^4',
     'aws-local-stepfunctions@^3',
+    // Only for its API models (apis/*.min.json): the judge of the tests' AWS stand-ins.
+    'aws-sdk@^2',
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-secrets-manager@^3',
     '@aws-sdk/rds-signer@^3',

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnResource, Duration, Names, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,7 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STEP_CONCURRENCY_FLOOR, isAtLeast, parseReleaseLabel, supportsAutoTermination } from './private/release-label';
-import { retryOnThrottling } from './private/retry';
+import { retryOnThrottling, retryReadOnly } from './private/retry';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule } from '../common/nag';
@@ -20,6 +20,13 @@ import { allResolved, validateDurationRange, validateIntegerRange } from '../com
 
 /** The tag AmazonEMRServicePolicy_v2 requires on clusters, subnets and security groups it may use. */
 const EMR_MANAGED_POLICY_TAG = 'for-use-with-amazon-emr-managed-policies';
+
+/**
+ * How often a starting cluster and a running step are looked at. Each look adds about 9 events to
+ * the execution history (limit 25,000): at 2 minutes a step costs about 270 events an hour.
+ */
+const CLUSTER_POLL_INTERVAL = Duration.minutes(1);
+const STEP_POLL_INTERVAL = Duration.minutes(2);
 
 /** Where EMR writes cluster logs in the log bucket. */
 const LOG_PREFIX = 'emr-logs/';
@@ -35,12 +42,36 @@ export class EmrPipelineStates {
   public static readonly INVALID_INPUT = 'Invalid input';
   /** Uses the input's `clusterId` instead of creating a cluster. */
   public static readonly USE_GIVEN_CLUSTER = 'Use given cluster';
-  /** Creates the execution's EMR cluster and waits until it is ready. */
+  /** Submits the execution's EMR cluster (RunJobFlow), named after the execution's ARN. */
   public static readonly CREATE_CLUSTER = 'Create cluster';
+  /** Waits between two looks at the cluster's state while it starts. */
+  public static readonly WAIT_FOR_CLUSTER = 'Wait for cluster';
+  /** Reads the cluster's state (DescribeCluster). */
+  public static readonly DESCRIBE_CLUSTER = 'Describe cluster';
+  /** Checks that DescribeCluster returned a state (otherwise waits again). */
+  public static readonly CLUSTER_STATE_KNOWN = 'Cluster state known?';
+  /** Runs the steps once the cluster is WAITING or RUNNING; fails if it is terminating. */
+  public static readonly CLUSTER_READY = 'Cluster ready?';
+  /** Records error `ClusterTerminated` (cause: the cluster's status) when the cluster ended before it was ready. */
+  public static readonly CLUSTER_FAILED = 'Cluster failed to start';
   /** The Map state that runs the input's steps, at most `maxConcurrency` at a time. */
   public static readonly RUN_STEPS = 'Run steps';
-  /** Adds one step to the cluster and waits for it to finish. */
+  /** Submits one step to the cluster (AddJobFlowSteps). */
   public static readonly RUN_STEP = 'Run step';
+  /** Waits between two looks at a step's state. */
+  public static readonly WAIT_FOR_STEP = 'Wait for step';
+  /** Reads the step's state (DescribeStep). */
+  public static readonly DESCRIBE_STEP = 'Describe step';
+  /** Checks that DescribeStep returned a state (otherwise waits again). */
+  public static readonly STEP_STATE_KNOWN = 'Step state known?';
+  /** Ends the step's iteration when it is COMPLETED; fails it when FAILED, CANCELLED or INTERRUPTED. */
+  public static readonly STEP_FINISHED = 'Step finished?';
+  /** Ends a completed step's iteration. */
+  public static readonly STEP_COMPLETED = 'Step completed';
+  /** Records error `StepFailed` (cause: the step's status, with EMR's failure details). */
+  public static readonly STEP_FAILED = 'Step failed';
+  /** Fails the step's iteration, and so the Map, with `StepFailed`. */
+  public static readonly FAIL_STEP = 'Fail step';
   /** After all steps succeeded: decides whether to terminate the cluster (yes if the pipeline created it, or with `terminateGivenCluster`). */
   public static readonly TERMINATE_WHEN_DONE = 'Terminate cluster?';
   /** Terminates the cluster after all steps succeeded and waits until it is terminated. */
@@ -272,6 +303,10 @@ export class EmrPipeline extends Construct {
 
     this.encryptionKey = props.encryptionKey ?? this.createLogKey();
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      // Step Functions delivers logs as vended logs: under /aws/vendedlogs/ CloudWatch Logs needs no
+      // resource policy entry per log group, whose 5,120-character limit an account with many state
+      // machines otherwise reaches and fails the deploy (aws-cdk#28900).
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
       encryptionKey: this.encryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
@@ -309,10 +344,11 @@ export class EmrPipeline extends Construct {
       causePath: '$.error.Cause',
     });
 
-    const createCluster = new tasks.EmrCreateCluster(this, 'CreateCluster', {
+    const createCluster = new CreateClusterTask(this, 'CreateCluster', {
       stateName: EmrPipelineStates.CREATE_CLUSTER,
-      // The execution name makes the cluster easy to match to its execution in the EMR console.
-      name: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      // The execution ARN, unique in the account and region, is how the teardown state machine
+      // finds the execution's clusters (and how a person matches a cluster to its execution).
+      name: sfn.JsonPath.stringAt('$$.Execution.Id'),
       releaseLabel,
       applications: (props.applications ?? ['Spark']).map((name) => ({ name })),
       instances: this.instances(props, subnets.subnetIds),
@@ -324,7 +360,8 @@ export class EmrPipeline extends Construct {
       visibleToAllUsers: props.visibleToAllUsers ?? false,
       securityConfiguration: props.securityConfiguration,
       tags: { [EMR_MANAGED_POLICY_TAG]: 'true' },
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      // Submit only (RunJobFlow); the wait is a separate loop, so a retry never re-submits.
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
       resultSelector: { clusterId: sfn.JsonPath.stringAt('$.ClusterId'), terminate: true },
       resultPath: '$.cluster',
     });
@@ -334,8 +371,7 @@ export class EmrPipeline extends Construct {
       acknowledgeNagRule(createCluster, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonElasticMapReduceforAutoScalingRole]',
         'The auto-scaling role of EMR instance groups needs this AWS-maintained policy; only EMR and Application Auto Scaling can assume it.');
     }
-    // No cluster id is known here. A cluster that fails to start is terminated by EMR, and the
-    // teardown state machine finds any other from the execution history.
+    // No cluster id is known here; a cluster created anyway is the teardown state machine's.
     createCluster.addCatch(failed, { resultPath: '$.error' });
 
     const useGivenCluster = new sfn.Pass(this, 'UseGivenCluster', {
@@ -353,10 +389,34 @@ export class EmrPipeline extends Construct {
       // The pipeline decides what a failed step means; TERMINATE_CLUSTER and CANCEL_AND_WAIT are
       // not even accepted when the step concurrency level is above 1.
       actionOnFailure: tasks.ActionOnFailure.CONTINUE,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      resultPath: sfn.JsonPath.DISCARD,
+      // Submit only (AddJobFlowSteps); the wait is a separate loop, so a retry never adds the step twice.
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      resultSelector: { stepId: sfn.JsonPath.stringAt('$.StepId') },
+      resultPath: '$.submitted',
     });
     retryOnThrottling(runStep);
+
+    const stepFailed = new sfn.Pass(this, 'StepFailed', {
+      stateName: EmrPipelineStates.STEP_FAILED,
+      parameters: { Error: 'StepFailed', Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.described.Step.Status')) },
+      resultPath: '$.error',
+    }).next(new sfn.Fail(this, 'FailStep', {
+      stateName: EmrPipelineStates.FAIL_STEP,
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    }));
+    const waitForStep = new sfn.Wait(this, 'WaitForStep', { stateName: EmrPipelineStates.WAIT_FOR_STEP, time: sfn.WaitTime.duration(STEP_POLL_INTERVAL) });
+    const describeStep = this.describe('DescribeStep', EmrPipelineStates.DESCRIBE_STEP, 'describeStep', {
+      ClusterId: sfn.JsonPath.stringAt('$.clusterId'),
+      StepId: sfn.JsonPath.stringAt('$.submitted.stepId'),
+    });
+    runStep.next(waitForStep).next(describeStep).next(this.whenStatePresent('StepStateKnown', EmrPipelineStates.STEP_STATE_KNOWN,
+      '$.described.Step.Status.State', waitForStep,
+      new sfn.Choice(this, 'StepFinished', { stateName: EmrPipelineStates.STEP_FINISHED })
+        .when(sfn.Condition.stringEquals('$.described.Step.Status.State', 'COMPLETED'),
+          new sfn.Succeed(this, 'StepCompleted', { stateName: EmrPipelineStates.STEP_COMPLETED }))
+        .when(anyOf('$.described.Step.Status.State', ['FAILED', 'CANCELLED', 'INTERRUPTED']), stepFailed)
+        .otherwise(waitForStep)));
 
     const runSteps = new sfn.Map(this, 'RunSteps', {
       stateName: EmrPipelineStates.RUN_STEPS,
@@ -371,19 +431,35 @@ export class EmrPipeline extends Construct {
     }).itemProcessor(runStep);
 
     const terminate = this.terminateTask('TerminateCluster', EmrPipelineStates.TERMINATE_CLUSTER);
-    // A failed terminate call fails the execution, which starts the teardown state machine.
+    // A failed terminate call fails the execution; the teardown state machine then terminates it.
     terminate.addCatch(failed, { resultPath: '$.error' });
     const succeeded = new sfn.Succeed(this, 'Succeeded', { stateName: EmrPipelineStates.SUCCEEDED });
 
     const terminateAfterFailure = this.terminateTask('TerminateClusterAfterFailure', EmrPipelineStates.TERMINATE_CLUSTER_AFTER_FAILURE);
     // Keep `$.error` (the step's error) for the Fail state; the teardown state machine retries.
     terminateAfterFailure.addCatch(failed, { resultPath: '$.terminateError' });
-    runSteps.addCatch(
-      new sfn.Choice(this, 'TerminateAfterFailure?', { stateName: EmrPipelineStates.TERMINATE_AFTER_FAILURE })
-        .when(sfn.Condition.booleanEquals('$.cluster.terminate', true), terminateAfterFailure.next(failed))
-        .otherwise(failed),
-      { resultPath: '$.error' },
-    );
+    const afterFailure = new sfn.Choice(this, 'TerminateAfterFailure?', { stateName: EmrPipelineStates.TERMINATE_AFTER_FAILURE })
+      .when(sfn.Condition.booleanEquals('$.cluster.terminate', true), terminateAfterFailure.next(failed))
+      .otherwise(failed);
+    runSteps.addCatch(afterFailure, { resultPath: '$.error' });
+
+    // Wait until the cluster accepts steps. EMR terminates a cluster that fails to start.
+    const waitForCluster = new sfn.Wait(this, 'WaitForCluster', { stateName: EmrPipelineStates.WAIT_FOR_CLUSTER, time: sfn.WaitTime.duration(CLUSTER_POLL_INTERVAL) });
+    const describeCluster = this.describe('DescribeCluster', EmrPipelineStates.DESCRIBE_CLUSTER, 'describeCluster', {
+      ClusterId: sfn.JsonPath.stringAt('$.cluster.clusterId'),
+    });
+    describeCluster.addCatch(afterFailure, { resultPath: '$.error' });
+    const clusterFailed = new sfn.Pass(this, 'ClusterFailed', {
+      stateName: EmrPipelineStates.CLUSTER_FAILED,
+      parameters: { Error: 'ClusterTerminated', Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.described.Cluster.Status')) },
+      resultPath: '$.error',
+    }).next(failed);
+    createCluster.next(waitForCluster).next(describeCluster).next(this.whenStatePresent('ClusterStateKnown', EmrPipelineStates.CLUSTER_STATE_KNOWN,
+      '$.described.Cluster.Status.State', waitForCluster,
+      new sfn.Choice(this, 'ClusterReady', { stateName: EmrPipelineStates.CLUSTER_READY })
+        .when(anyOf('$.described.Cluster.Status.State', ['WAITING', 'RUNNING']), runSteps)
+        .when(anyOf('$.described.Cluster.Status.State', ['TERMINATING', 'TERMINATED', 'TERMINATED_WITH_ERRORS']), clusterFailed)
+        .otherwise(waitForCluster)));
 
     const definition = new sfn.Choice(this, 'ValidateInput', { stateName: EmrPipelineStates.VALIDATE_INPUT })
       .when(sfn.Condition.not(sfn.Condition.isPresent('$.steps')),
@@ -395,7 +471,6 @@ export class EmrPipeline extends Construct {
       .when(sfn.Condition.isPresent('$.clusterId'), useGivenCluster)
       .otherwise(createCluster);
     useGivenCluster.next(runSteps);
-    createCluster.next(runSteps);
     runSteps.next(
       new sfn.Choice(this, 'TerminateWhenDone?', { stateName: EmrPipelineStates.TERMINATE_WHEN_DONE })
         .when(sfn.Condition.booleanEquals('$.cluster.terminate', true), terminate.next(succeeded))
@@ -558,6 +633,31 @@ export class EmrPipeline extends Construct {
     return { instanceGroups: groups, ec2SubnetId: subnetIds[0] };
   }
 
+  /** A read-only EMR call through the AWS SDK integration (PascalCase in and out) into `$.described`. */
+  private describe(id: string, stateName: string, action: string, parameters: Record<string, unknown>): tasks.CallAwsService {
+    const task = new tasks.CallAwsService(this, id, {
+      stateName,
+      service: 'emr',
+      action,
+      iamAction: `elasticmapreduce:${action.charAt(0).toUpperCase()}${action.slice(1)}`,
+      iamResources: [Stack.of(this).formatArn({ service: 'elasticmapreduce', resource: 'cluster', resourceName: '*' })],
+      parameters,
+      resultPath: '$.described',
+    });
+    retryReadOnly(task);
+    return task;
+  }
+
+  /**
+   * A Choice that goes on to `then` only when `path` exists (no member of an API result is
+   * guaranteed by the model), so the Choice after it can read the path safely.
+   */
+  private whenStatePresent(id: string, stateName: string, path: string, otherwise: sfn.IChainable, then: sfn.IChainable): sfn.Choice {
+    return new sfn.Choice(this, id, { stateName })
+      .when(sfn.Condition.isPresent(path), then)
+      .otherwise(otherwise);
+  }
+
   private terminateTask(id: string, stateName: string): tasks.EmrTerminateCluster {
     // RUN_JOB: the execution ends once the cluster is really terminated.
     const task = new tasks.EmrTerminateCluster(this, id, {
@@ -661,4 +761,34 @@ function defaultStepConcurrency(maxConcurrency: number): number {
 
 function withSum(props?: cloudwatch.MetricOptions): cloudwatch.MetricOptions {
   return { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM, ...props };
+}
+
+/** `path` equals one of `values` (the path must exist). */
+function anyOf(path: string, values: string[]): sfn.Condition {
+  return sfn.Condition.or(...values.map((value) => sfn.Condition.stringEquals(path, value)));
+}
+
+/**
+ * EmrCreateCluster that accepts a token idle timeout: aws-cdk-lib's own range check calls
+ * `toSeconds()` on it and compares the token's placeholder number, rejecting every token. The
+ * pipeline validates literal values itself, so a token timeout is left out of the props and
+ * written into the request here.
+ */
+class CreateClusterTask extends tasks.EmrCreateCluster {
+  private readonly idleTimeout?: Duration;
+
+  constructor(scope: Construct, id: string, props: tasks.EmrCreateClusterProps) {
+    const idleTimeout = props.autoTerminationPolicyIdleTimeout;
+    const isToken = idleTimeout !== undefined && idleTimeout.isUnresolved();
+    super(scope, id, { ...props, autoTerminationPolicyIdleTimeout: isToken ? undefined : idleTimeout });
+    this.idleTimeout = isToken ? idleTimeout : undefined;
+  }
+
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+    const task = super._renderTask(topLevelQueryLanguage);
+    if (this.idleTimeout) {
+      task.Parameters.AutoTerminationPolicy = { IdleTimeout: this.idleTimeout.toSeconds() };
+    }
+    return task;
+  }
 }

@@ -112,7 +112,8 @@ describe('EmrPipeline defaults', () => {
         ],
       },
     });
-    expect(createClusterParameters(template)['Name.$']).toBe('$$.Execution.Name');
+    // The execution ARN: the teardown state machine finds the execution's clusters by it.
+    expect(createClusterParameters(template)['Name.$']).toBe('$$.Execution.Id');
   });
 
   test('created clusters: step concurrency 4 matching the Map, 1-hour idle auto-termination, not visible to all users, tagged for the v2 policy', () => {
@@ -127,22 +128,27 @@ describe('EmrPipeline defaults', () => {
     expect(pipelineAsl(template).States['Run steps'].MaxConcurrency).toBe(4);
   });
 
-  test('every EMR task runs with .sync semantics and retries throttling with jittered backoff', () => {
+  test('submissions are request-response (a retry never re-submits work that waited), throttling retried with jittered backoff; only terminating waits (.sync)', () => {
     const states = pipelineAsl(template).States;
-    const tasksByName = {
-      'Create cluster': states['Create cluster'],
-      'Run step': states['Run steps'].ItemProcessor.States['Run step'],
-      'Terminate cluster': states['Terminate cluster'],
-      'Terminate cluster after failure': states['Terminate cluster after failure'],
+    const map = states['Run steps'].ItemProcessor.States;
+    const resources = {
+      'Create cluster': [states['Create cluster'], 'arn:aws:states:::elasticmapreduce:createCluster'],
+      'Run step': [map['Run step'], 'arn:aws:states:::elasticmapreduce:addStep'],
+      'Terminate cluster': [states['Terminate cluster'], 'arn:aws:states:::elasticmapreduce:terminateCluster.sync'],
+      'Terminate cluster after failure': [states['Terminate cluster after failure'], 'arn:aws:states:::elasticmapreduce:terminateCluster.sync'],
     };
-    for (const [name, task] of Object.entries(tasksByName)) {
-      expect([name, task.Resource]).toEqual([name, expect.stringMatching(/\.sync$/)]);
+    for (const [name, [task, resource]] of Object.entries(resources)) {
+      expect([name, task.Resource]).toEqual([name, resource]);
       expect(task.Retry).toEqual([expect.objectContaining({
-        ErrorEquals: expect.arrayContaining(['ThrottlingException', 'EMR.AmazonElasticMapReduceException']),
+        ErrorEquals: ['ThrottlingException', 'EMR.AmazonElasticMapReduceException'],
         BackoffRate: 2,
         JitterStrategy: 'FULL',
       })]);
     }
+    // The waits are reads through the AWS SDK integration, retried on any error.
+    expect(states['Describe cluster'].Resource).toBe('arn:aws:states:::aws-sdk:emr:describeCluster');
+    expect(map['Describe step'].Resource).toBe('arn:aws:states:::aws-sdk:emr:describeStep');
+    expect(map['Describe step'].Retry).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
   });
 
   test('every state that can fail has a Catch leading to Failed, directly or through the terminate path', () => {
@@ -225,14 +231,14 @@ describe('EmrPipeline defaults', () => {
     ]);
   });
 
-  test('teardown: an EventBridge rule on this state machine\'s FAILED, TIMED_OUT and ABORTED executions starts the teardown state machine, with retries and a DLQ', () => {
+  test('teardown: an EventBridge rule on every end of this state machine\'s executions starts the teardown state machine, with retries and a DLQ', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
         'detail': {
           stateMachineArn: [{ Ref: Match.stringLikeRegexp('^PipelineStateMachine') }],
-          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
         },
       },
       Targets: [Match.objectLike({
@@ -243,27 +249,31 @@ describe('EmrPipeline defaults', () => {
     });
   });
 
-  test('teardown state machine: traced, logged, reads only this pipeline\'s execution histories and does not touch given clusters', () => {
+  test('teardown state machine: traced, logged, lists clusters and terminates only clusters, and does not touch given clusters', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
-      DefinitionString: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('Read execution history')])] }),
+      DefinitionString: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('List active clusters')])] }),
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'states:GetExecutionHistory',
-          Resource: {
-            'Fn::Join': ['', Match.arrayWith([
-              ':execution:',
-              { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineStateMachine'), 'Name'] },
-              ':*',
-            ])],
-          },
-        })]),
-      },
+    const asl = teardownAsl(template);
+    expect(asl.States['List active clusters']).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:emr:listClusters',
+      Parameters: { ClusterStates: ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'] },
     });
-    expect(Object.keys(teardownAsl(template).States)).not.toContain('Terminate given cluster');
+    expect(Object.keys(asl.States)).not.toContain('Terminate given cluster');
+  });
+
+  test('log group under /aws/vendedlogs/states/ (no CloudWatch Logs resource-policy entry per state machine)', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/.+') });
+  });
+
+  test('a token idleTimeout is accepted and written into the request', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new EmrPipeline(stack, 'Pipeline', {
+      vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 1 }),
+      idleTimeout: Duration.seconds(Lazy.number({ produce: () => 900 })),
+    });
+    expect(createClusterParameters(Template.fromStack(stack)).AutoTerminationPolicy).toEqual({ IdleTimeout: 900 });
   });
 
   test('given clusters are not terminated by default', () => {
