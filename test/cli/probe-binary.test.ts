@@ -120,6 +120,26 @@ test('the table report, exit 0 without thresholds', async () => {
   expect(stdout).toMatch(/\nInit duration p50 +- +250\.0 ms\n/);
 });
 
+test('the JSON log format: cold starts counted exactly from platform.report records, as with REPORT lines', async () => {
+  // the same functions as above, logging in JSON (one with a log bigger than the 4 KB tail, whose first
+  // record is then cut), on a new server so that every environment starts cold
+  const json = await startFakeLambda('orders', {
+    live: { durationMs: 15, initMs: 250, provisioned: 4, logFormat: 'JSON' },
+    7: { durationMs: 15, initMs: 250, logFormat: 'JSON', outputChars: 6000 },
+  });
+  const { status, stdout, stderr } = await run(['probe', 'orders', '-q', 'live,7', '-c', '4', '-n', '40',
+    '--endpoint-url', json.endpoint, '--max-cold-starts', '0', '--json']).finally(() => json.close());
+  expect(stderr).toBe('');
+  expect(status).toBe(1);
+  const report = JSON.parse(stdout);
+  const [live, seven] = report.qualifiers;
+  expect(live).toMatchObject({ requests: 40, coldStarts: 0, withoutReportLine: 0, memorySizeMb: 128, maxMemoryUsedMb: 72 });
+  expect(seven).toMatchObject({ requests: 40, coldStarts: 4, withoutReportLine: 0, durationMs: { p50: 15 }, billedDurationMs: { p50: 15 } });
+  expect(seven.initDurationMs).toMatchObject({ count: 4, p50: 250 });
+  expect(report.thresholds.map((t: { qualifier: string; passed: boolean; detail: string }) => [t.qualifier, t.passed, t.detail]))
+    .toEqual([['live', true, '0 <= 0'], ['7', false, '4 > 0']]);
+});
+
 test('throttles are counted per request and the run goes on', async () => {
   const { status, stdout } = await run(['probe', 'orders', '-q', 'capped', '-c', '4', '-n', '30',
     '--endpoint-url', lambda.endpoint, '--max-throttles', '0', '--json']);
