@@ -230,11 +230,43 @@ test('after Ctrl-C, requests still in flight past the grace period are abandoned
   expect(Date.now() - started).toBeLessThan(20_000);
 });
 
-test('a second Ctrl-C exits at once, without a report', async () => {
+test('a second Ctrl-C exits at once, without a report (with --json, a JSON error object instead)', async () => {
   const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
     interruptAfter('stuck', 2, 2));
   expect(result.status).toBe(130);
-  expect(result.stdout).toBe('');
+  expect(JSON.parse(result.stdout)).toEqual({
+    passed: false, exitCode: 130, error: { kind: 'interrupted', message: 'interrupted twice: stopped without a report' },
+  });
+  const table = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint],
+    interruptAfter('stuck', 2, 2));
+  expect(table.status).toBe(130);
+  expect(table.stdout).toBe('');
+});
+
+test('--version prints the version of the package', async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const result = await run(['--version']);
+  expect(result).toMatchObject({ status: 0, stdout: `${version}\n`, stderr: '' });
+});
+
+test('with --json, a failure (exit 2) still writes a JSON error object, so probe.json is never empty', async () => {
+  const usage = await run(['probe', 'orders', '-c', 'many', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(usage.status).toBe(2);
+  expect(JSON.parse(usage.stdout)).toEqual({
+    passed: false, exitCode: 2, error: { kind: 'usage', message: '--concurrency must be an integer between 1 and 1000, got "many"' },
+  });
+  const notFound = await run(['probe', 'payments', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(notFound.status).toBe(2);
+  expect(JSON.parse(notFound.stdout).error.message).toMatch(/^function payments with qualifier \$LATEST was not found/);
+});
+
+test('a --profile that does not exist is named as such, exit 2', async () => {
+  const before = lambda.requests.length;
+  const result = await run(['probe', 'orders', '--profile', 'prod-typo', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(result.status).toBe(2);
+  expect(result.stderr).toBe(`error: --profile prod-typo: no such profile in ${join(ROOT, 'nonexistent', 'config')} or ${join(ROOT, 'nonexistent', 'credentials')}\n`);
+  expect(JSON.parse(result.stdout).error).toMatchObject({ kind: 'setup', message: expect.stringMatching(/^--profile prod-typo: no such profile/) });
+  expect(lambda.requests.length).toBe(before);
 });
 
 test('the bundle holds the command and its SDK, and nothing of the construct library', () => {
