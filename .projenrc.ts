@@ -42,6 +42,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     'aws-local-stepfunctions@^3',
     '@aws-sdk/client-lambda@^3',
+    // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
+    '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',

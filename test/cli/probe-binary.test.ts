@@ -120,6 +120,26 @@ test('the table report, exit 0 without thresholds', async () => {
   expect(stdout).toMatch(/\nInit duration p50 +- +250\.0 ms\n/);
 });
 
+test('the JSON log format: cold starts counted exactly from platform.report records, as with REPORT lines', async () => {
+  // the same functions as above, logging in JSON (one with a log bigger than the 4 KB tail, whose first
+  // record is then cut), on a new server so that every environment starts cold
+  const json = await startFakeLambda('orders', {
+    live: { durationMs: 15, initMs: 250, provisioned: 4, logFormat: 'JSON' },
+    7: { durationMs: 15, initMs: 250, logFormat: 'JSON', outputChars: 6000 },
+  });
+  const { status, stdout, stderr } = await run(['probe', 'orders', '-q', 'live,7', '-c', '4', '-n', '40',
+    '--endpoint-url', json.endpoint, '--max-cold-starts', '0', '--json']).finally(() => json.close());
+  expect(stderr).toBe('');
+  expect(status).toBe(1);
+  const report = JSON.parse(stdout);
+  const [live, seven] = report.qualifiers;
+  expect(live).toMatchObject({ requests: 40, coldStarts: 0, withoutReportLine: 0, memorySizeMb: 128, maxMemoryUsedMb: 72 });
+  expect(seven).toMatchObject({ requests: 40, coldStarts: 4, withoutReportLine: 0, durationMs: { p50: 15 }, billedDurationMs: { p50: 15 } });
+  expect(seven.initDurationMs).toMatchObject({ count: 4, p50: 250 });
+  expect(report.thresholds.map((t: { qualifier: string; passed: boolean; detail: string }) => [t.qualifier, t.passed, t.detail]))
+    .toEqual([['live', true, '0 <= 0'], ['7', false, '4 > 0']]);
+});
+
 test('throttles are counted per request and the run goes on', async () => {
   const { status, stdout } = await run(['probe', 'orders', '-q', 'capped', '-c', '4', '-n', '30',
     '--endpoint-url', lambda.endpoint, '--max-throttles', '0', '--json']);
@@ -210,11 +230,43 @@ test('after Ctrl-C, requests still in flight past the grace period are abandoned
   expect(Date.now() - started).toBeLessThan(20_000);
 });
 
-test('a second Ctrl-C exits at once, without a report', async () => {
+test('a second Ctrl-C exits at once, without a report (with --json, a JSON error object instead)', async () => {
   const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
     interruptAfter('stuck', 2, 2));
   expect(result.status).toBe(130);
-  expect(result.stdout).toBe('');
+  expect(JSON.parse(result.stdout)).toEqual({
+    passed: false, exitCode: 130, error: { kind: 'interrupted', message: 'interrupted twice: stopped without a report' },
+  });
+  const table = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint],
+    interruptAfter('stuck', 2, 2));
+  expect(table.status).toBe(130);
+  expect(table.stdout).toBe('');
+});
+
+test('--version prints the version of the package', async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const result = await run(['--version']);
+  expect(result).toMatchObject({ status: 0, stdout: `${version}\n`, stderr: '' });
+});
+
+test('with --json, a failure (exit 2) still writes a JSON error object, so probe.json is never empty', async () => {
+  const usage = await run(['probe', 'orders', '-c', 'many', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(usage.status).toBe(2);
+  expect(JSON.parse(usage.stdout)).toEqual({
+    passed: false, exitCode: 2, error: { kind: 'usage', message: '--concurrency must be an integer between 1 and 1000, got "many"' },
+  });
+  const notFound = await run(['probe', 'payments', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(notFound.status).toBe(2);
+  expect(JSON.parse(notFound.stdout).error.message).toMatch(/^function payments with qualifier \$LATEST was not found/);
+});
+
+test('a --profile that does not exist is named as such, exit 2', async () => {
+  const before = lambda.requests.length;
+  const result = await run(['probe', 'orders', '--profile', 'prod-typo', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(result.status).toBe(2);
+  expect(result.stderr).toBe(`error: --profile prod-typo: no such profile in ${join(ROOT, 'nonexistent', 'config')} or ${join(ROOT, 'nonexistent', 'credentials')}\n`);
+  expect(JSON.parse(result.stdout).error).toMatchObject({ kind: 'setup', message: expect.stringMatching(/^--profile prod-typo: no such profile/) });
+  expect(lambda.requests.length).toBe(before);
 });
 
 test('the bundle holds the command and its SDK, and nothing of the construct library', () => {
