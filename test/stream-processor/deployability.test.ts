@@ -170,8 +170,10 @@ describe('StreamProcessor iterator-age alarm that could never fire', () => {
   test('a threshold above maxRecordAge is a synth error naming both', () => {
     const stack = new Stack(new App(), 'S', { env });
     expect(() => new StreamProcessor(stack, 'P', {
-      source: StreamSource.newKinesisStream(), consumerProps: fnProps,
-      maxRecordAge: Duration.minutes(10), iteratorAgeAlarmThreshold: Duration.minutes(20),
+      source: StreamSource.newKinesisStream(),
+      consumerProps: fnProps,
+      maxRecordAge: Duration.minutes(10),
+      iteratorAgeAlarmThreshold: Duration.minutes(20),
     })).toThrow(/iteratorAgeAlarmThreshold must be at most maxRecordAge \(10 minutes\).*got 20 minutes/);
   });
 });
