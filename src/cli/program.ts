@@ -215,6 +215,27 @@ async function checkProfile(profile: string | undefined): Promise<void> {
   }
 }
 
+/**
+ * Where the requests go when that is not AWS's own endpoint: --endpoint-url, or an endpoint the SDK takes
+ * from the environment or the shared config file. Its documented precedence (AWS SDKs and Tools
+ * reference guide, "Service-specific endpoints"): an endpoint given to the client, then
+ * AWS_ENDPOINT_URL_LAMBDA, then AWS_ENDPOINT_URL, then the profile's `services` section and `endpoint_url`;
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores all but the first. The URL is asked of the SDK itself
+ * (the same `serviceConfiguredEndpoint` its endpoint middleware calls), so the report names the endpoint
+ * the requests really went to; only the name of its source is inferred from that precedence.
+ */
+async function resolveEndpoint(client: LambdaClient, config: ProbeConfig): Promise<Pick<ProbeReport, 'endpoint' | 'endpointSource'>> {
+  if (config.endpoint !== undefined) {
+    return { endpoint: config.endpoint, endpointSource: '--endpoint-url' };
+  }
+  const configured = await (client.config as { serviceConfiguredEndpoint?: () => Promise<string | undefined> }).serviceConfiguredEndpoint?.();
+  if (configured === undefined) {
+    return {};
+  }
+  const source = ['AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL'].find((name) => process.env[name] === configured);
+  return { endpoint: configured, endpointSource: source ?? 'shared config file' };
+}
+
 /** Runs a validated probe against Lambda and writes its report; returns the exit status. */
 export async function runProbe(config: ProbeConfig, streams: CliStreams): Promise<number> {
   await checkProfile(config.profile);
@@ -226,6 +247,7 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
     } catch {
       throw new SetupError('no AWS region: pass --region, set AWS_REGION, or set a region in your profile');
     }
+    const endpoint = await resolveEndpoint(client, config);
     for (const qualifier of config.qualifiers) {
       await checkInvokable(client, config.functionName, qualifier);
     }
@@ -255,7 +277,7 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
     const report: ProbeReport = {
       functionName: config.functionName,
       region,
-      endpoint: config.endpoint,
+      ...endpoint,
       concurrency: config.concurrency,
       requestsPerQualifier: config.requests,
       durationMs: config.durationMs,

@@ -43,7 +43,10 @@ export interface QualifierReport {
 export interface ProbeReport {
   readonly functionName: string;
   readonly region: string;
+  /** The endpoint the requests went to, when it is not AWS's own. */
   readonly endpoint?: string;
+  /** Where that endpoint came from: `--endpoint-url`, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL` or `shared config file`. */
+  readonly endpointSource?: string;
   readonly concurrency: number;
   readonly requestsPerQualifier?: number;
   readonly durationMs?: number;

@@ -5,7 +5,8 @@
  * the exit statuses and Ctrl-C on a real process.
  */
 import { execFileSync, spawn } from 'child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { FakeLambda, startFakeLambda } from './support/fake-lambda';
 
@@ -28,8 +29,11 @@ interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs the binary; `whileRunning` may act on the live process (e.g. send SIGINT). Killed after 60 s. */
-function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+/**
+ * Runs the binary; `whileRunning` may act on the live process (e.g. send SIGINT); `env` adds to (or
+ * overrides) its environment. Killed after 60 s.
+ */
+function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {}): Promise<RunResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: {
@@ -41,6 +45,7 @@ function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) =>
       AWS_CONFIG_FILE: join(ROOT, 'nonexistent', 'config'),
       AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'nonexistent', 'credentials'),
       AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
     },
   });
   let stdout = '';
@@ -241,6 +246,44 @@ test('a second Ctrl-C exits at once, without a report (with --json, a JSON error
     interruptAfter('stuck', 2, 2));
   expect(table.status).toBe(130);
   expect(table.stdout).toBe('');
+});
+
+describe('an endpoint from the environment or the shared config file is named in the report', () => {
+  // nothing listens there: a request sent to it would fail the run
+  const DEAD = 'http://127.0.0.1:9';
+  const probeLive = (args: string[], env: Record<string, string>) => run(['probe', 'orders', '-q', 'live', '-n', '3', ...args], undefined, env);
+
+  test('AWS_ENDPOINT_URL_LAMBDA, which wins over AWS_ENDPOINT_URL', async () => {
+    const before = invokes('live').length;
+    const env = { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, AWS_ENDPOINT_URL: DEAD };
+    const json = await probeLive(['--json'], env);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: 'AWS_ENDPOINT_URL_LAMBDA' });
+    const table = await probeLive([], env);
+    expect(table.stdout).toMatch(/^Latency probe of orders \(us-east-1 via http:\/\/127\.0\.0\.1:\d+ from AWS_ENDPOINT_URL_LAMBDA\): 3 requests/);
+    // the requests really went there: a dry run and 3 invocations per run
+    expect(invokes('live').length - before).toBe(8);
+  });
+
+  test('AWS_ENDPOINT_URL alone', async () => {
+    const { status, stdout } = await probeLive(['--json'], { AWS_ENDPOINT_URL: lambda.endpoint });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: 'AWS_ENDPOINT_URL' });
+  });
+
+  test("the profile's endpoint_url", async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'probe-')), 'config');
+    writeFileSync(config, `[default]\nendpoint_url = ${lambda.endpoint}\n`);
+    const { status, stdout } = await probeLive(['--json'], { AWS_CONFIG_FILE: config });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: 'shared config file' });
+  });
+
+  test('--endpoint-url wins over both variables', async () => {
+    const { status, stdout } = await probeLive(['--endpoint-url', lambda.endpoint, '--json'], { AWS_ENDPOINT_URL_LAMBDA: DEAD, AWS_ENDPOINT_URL: DEAD });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: '--endpoint-url' });
+  });
 });
 
 test('--version prints the version of the package', async () => {
