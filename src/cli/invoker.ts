@@ -17,7 +17,7 @@ export interface InvocationResult {
   readonly outcome: Outcome;
   /** Wall-clock time of the request as the caller saw it (signing, network, queueing and the function). */
   readonly latencyMs: number;
-  /** The REPORT line of the log tail, when the function ran and the tail had one. */
+  /** The report of the log tail (REPORT line or `platform.report` record), when the function ran and the tail had one. */
   readonly report?: ReportLine;
   /** The SDK error name, or the function's `errorType` (or `X-Amz-Function-Error`) on a function error. */
   readonly errorCode?: string;

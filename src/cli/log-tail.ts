@@ -1,12 +1,21 @@
 /**
  * Parsing of the log tail that Lambda returns with `LogType: Tail` (the last 4 KB of the invocation's
- * log, base64-encoded). The platform's REPORT line is always the last line of an invocation's log, so it
- * is always inside the tail, whatever the function itself printed.
+ * log, base64-encoded). The platform's report is always the last record of an invocation's log, so it
+ * is always inside the tail, whatever the function itself printed; the tail's first line, though, may be
+ * cut anywhere (even inside a multi-byte character or a JSON record).
+ *
+ * A function logs in one of two formats (`LoggingConfig.LogFormat`):
+ * - `Text`: a `REPORT RequestId: ...\tDuration: 1.23 ms\t...` line;
+ * - `JSON`: one JSON object per line; the report is a `platform.report` record whose `record.metrics`
+ *   holds `durationMs`, `billedDurationMs`, `memorySizeMB`, `maxMemoryUsedMB` and, on a cold start,
+ *   `initDurationMs` (or SnapStart's `restoreDurationMs`): the Telemetry API's `platform.report` event.
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html#platform-report
  */
 
-/** The figures of one REPORT line. Durations in milliseconds, memory in MB. */
+/** The figures of one invocation's report (either format). Durations in milliseconds, memory in MB. */
 export interface ReportLine {
   readonly requestId?: string;
   readonly durationMs: number;
@@ -40,14 +49,23 @@ function field(line: string, pattern: RegExp): number | undefined {
 }
 
 /**
- * The REPORT line of a decoded log tail, or undefined when there is none (a tail cut short, or an
- * endpoint that does not return logs): the caller then cannot tell whether the start was cold.
+ * The report of a decoded log tail, a REPORT line or a `platform.report` record, or undefined when there
+ * is none (an endpoint that does not return logs): the caller then cannot tell whether the start was cold.
  */
 export function parseReportLine(log: string): ReportLine | undefined {
-  // The last REPORT line wins: with a 4 KB tail there is at most one, but be robust to a log that
-  // happens to quote an earlier one.
-  const line = log.split(/\r?\n/).reverse().find((l) => /^REPORT\s/.test(l.trimStart()));
-  if (line === undefined) {
+  // The last report wins: the platform writes it after everything else of the invocation, so a line the
+  // function printed that merely looks like one comes before it.
+  for (const line of log.split(/\r?\n/).reverse()) {
+    const report = parseTextReport(line) ?? parseJsonReport(line);
+    if (report !== undefined) {
+      return report;
+    }
+  }
+  return undefined;
+}
+
+function parseTextReport(line: string): ReportLine | undefined {
+  if (!/^REPORT\s/.test(line.trimStart())) {
     return undefined;
   }
   const durationMs = field(line, DURATION);
@@ -62,6 +80,40 @@ export function parseReportLine(log: string): ReportLine | undefined {
     maxMemoryUsedMb: field(line, MAX_MEMORY),
     initDurationMs: field(line, INIT),
     restoreDurationMs: field(line, RESTORE),
+  };
+}
+
+const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+function parseJsonReport(line: string): ReportLine | undefined {
+  const text = line.trim();
+  // Cheap test first: most lines of a JSON-format log are the function's own records.
+  if (!text.startsWith('{') || !text.includes('platform.report')) {
+    return undefined;
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return undefined; // the tail's first line, cut short
+  }
+  if (!isObject(event) || event.type !== 'platform.report' || !isObject(event.record) || !isObject(event.record.metrics)) {
+    return undefined;
+  }
+  const metrics = event.record.metrics;
+  const durationMs = finite(metrics.durationMs);
+  if (durationMs === undefined) {
+    return undefined;
+  }
+  return {
+    requestId: typeof event.record.requestId === 'string' ? event.record.requestId : undefined,
+    durationMs,
+    billedDurationMs: finite(metrics.billedDurationMs),
+    memorySizeMb: finite(metrics.memorySizeMB),
+    maxMemoryUsedMb: finite(metrics.maxMemoryUsedMB),
+    initDurationMs: finite(metrics.initDurationMs),
+    restoreDurationMs: finite(metrics.restoreDurationMs),
   };
 }
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'fs';
 import { Agent as HttpAgent } from 'http';
 import { Agent as HttpsAgent } from 'https';
+import { join } from 'path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { parseKnownFiles } from '@smithy/core/config';
 import { Command, CommanderError } from 'commander';
 import { SetupError, checkInvokable, createInvoker } from './invoker';
 import {
@@ -22,7 +24,38 @@ export const ExitCode = {
   THRESHOLD_BROKEN: 1,
   USAGE: 2,
   INTERRUPTED: 130,
+  /** A bug of the probe (EX_SOFTWARE), not a user error. */
+  INTERNAL: 70,
 } as const;
+
+/**
+ * What `--json` prints instead of a report when the probe cannot produce one, so that a pipeline's
+ * `probe.json` is never empty: `{ "passed": false, "exitCode": 2, "error": { "kind": "usage", "message": "..." } }`.
+ * - `usage`: bad input (exit 2); `setup`: no region, unknown profile, no permission (exit 2);
+ * - `interrupted`: a second Ctrl-C, which exits without a report (exit 130);
+ * - `internal`: a bug of the probe (exit 70).
+ */
+export interface JsonFailure {
+  readonly passed: false;
+  readonly exitCode: number;
+  readonly error: { readonly kind: 'usage' | 'setup' | 'interrupted' | 'internal'; readonly message: string };
+}
+
+export function renderJsonFailure(kind: JsonFailure['error']['kind'], exitCode: number, message: string): string {
+  const failure: JsonFailure = { passed: false, exitCode, error: { kind, message } };
+  return `${JSON.stringify(failure, undefined, 2)}\n`;
+}
+
+/** True when the command line asks for JSON (options end at `--`), known even when it fails to parse. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The version of the npm package: its package.json is two folders up from src/cli, lib/cli and assets/cli. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** After Ctrl-C, how long requests already in flight may take to return before they are abandoned. */
 export const IN_FLIGHT_GRACE_MS = 2000;
@@ -40,7 +73,7 @@ interface RawOptions {
   readonly qualifier?: string[];
   readonly payload?: string;
   readonly payloadFile?: string;
-  readonly concurrency: string;
+  readonly concurrency?: string;
   readonly requests?: string;
   readonly duration?: string;
   readonly region?: string;
@@ -72,6 +105,9 @@ export interface ProbeConfig {
   readonly thresholds: Thresholds;
 }
 
+// Defaults are applied after parsing, not given to commander: its help would quote a string default
+// ("default: \"10\"").
+const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_REQUESTS = 100;
 // A probe, not a load test: every result is kept in memory for the percentiles (under 1 KB each), so
 // --requests is capped, and so is a --duration run.
@@ -116,7 +152,7 @@ export function resolveConfig(functionArg: string, raw: RawOptions): ProbeConfig
     payload: raw.payloadFile !== undefined
       ? parsePayload(`--payload-file ${raw.payloadFile}`, readPayloadFile(raw.payloadFile))
       : optional(raw.payload, (v) => parsePayload('--payload', v)),
-    concurrency: parseInteger('--concurrency', raw.concurrency, 1, 1000),
+    concurrency: parseInteger('--concurrency', raw.concurrency ?? String(DEFAULT_CONCURRENCY), 1, 1000),
     requests: durationMs === undefined
       ? parseInteger('--requests', raw.requests ?? String(DEFAULT_REQUESTS), 1, MAX_REQUESTS)
       : undefined,
@@ -162,8 +198,47 @@ function createClient(config: ProbeConfig): LambdaClient {
   });
 }
 
+/**
+ * A named profile that is in neither shared file would otherwise surface as "no AWS region" or "Could not
+ * load credentials from any providers". `default` may be absent (credentials then come from the
+ * environment or the instance), so only other names are checked. Same files and parser as the SDK's.
+ */
+async function checkProfile(profile: string | undefined): Promise<void> {
+  const [name, source] = profile !== undefined ? [profile, '--profile'] : [process.env.AWS_PROFILE, 'AWS_PROFILE'];
+  if (name === undefined || name === '' || name === 'default') {
+    return;
+  }
+  const profiles = await parseKnownFiles({ profile: name });
+  if (!Object.prototype.hasOwnProperty.call(profiles, name)) {
+    const files = [process.env.AWS_CONFIG_FILE ?? '~/.aws/config', process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'];
+    throw new SetupError(`${source} ${name}: no such profile in ${files.join(' or ')}`);
+  }
+}
+
+/**
+ * Where the requests go when that is not AWS's own endpoint: --endpoint-url, or an endpoint the SDK takes
+ * from the environment or the shared config file. Its documented precedence (AWS SDKs and Tools
+ * reference guide, "Service-specific endpoints"): an endpoint given to the client, then
+ * AWS_ENDPOINT_URL_LAMBDA, then AWS_ENDPOINT_URL, then the profile's `services` section and `endpoint_url`;
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores all but the first. The URL is asked of the SDK itself
+ * (the same `serviceConfiguredEndpoint` its endpoint middleware calls), so the report names the endpoint
+ * the requests really went to; only the name of its source is inferred from that precedence.
+ */
+async function resolveEndpoint(client: LambdaClient, config: ProbeConfig): Promise<Pick<ProbeReport, 'endpoint' | 'endpointSource'>> {
+  if (config.endpoint !== undefined) {
+    return { endpoint: config.endpoint, endpointSource: '--endpoint-url' };
+  }
+  const configured = await (client.config as { serviceConfiguredEndpoint?: () => Promise<string | undefined> }).serviceConfiguredEndpoint?.();
+  if (configured === undefined) {
+    return {};
+  }
+  const source = ['AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL'].find((name) => process.env[name] === configured);
+  return { endpoint: configured, endpointSource: source ?? 'shared config file' };
+}
+
 /** Runs a validated probe against Lambda and writes its report; returns the exit status. */
 export async function runProbe(config: ProbeConfig, streams: CliStreams): Promise<number> {
+  await checkProfile(config.profile);
   const client = createClient(config);
   try {
     let region: string;
@@ -172,6 +247,7 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
     } catch {
       throw new SetupError('no AWS region: pass --region, set AWS_REGION, or set a region in your profile');
     }
+    const endpoint = await resolveEndpoint(client, config);
     for (const qualifier of config.qualifiers) {
       await checkInvokable(client, config.functionName, qualifier);
     }
@@ -201,7 +277,7 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
     const report: ProbeReport = {
       functionName: config.functionName,
       region,
-      endpoint: config.endpoint,
+      ...endpoint,
       concurrency: config.concurrency,
       requestsPerQualifier: config.requests,
       durationMs: config.durationMs,
@@ -223,8 +299,16 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
 /** The whole command line: `cdk-serverless-patterns probe <function> [options]`. Returns the exit status. */
 export async function runCli(argv: readonly string[], streams: CliStreams): Promise<number> {
   let status: number = ExitCode.OK;
+  const json = wantsJson(argv);
+  const fail = (kind: 'usage' | 'setup', message: string) => {
+    if (json) {
+      streams.stdout.write(renderJsonFailure(kind, ExitCode.USAGE, message));
+    }
+    return ExitCode.USAGE;
+  };
   const program = new Command(BIN_NAME)
     .description('Tools for functions built with cdk-serverless-patterns')
+    .version(packageVersion(), '-V, --version', 'print the version of cdk-serverless-patterns')
     .exitOverride()
     .configureOutput({ writeOut: (s) => streams.stdout.write(s), writeErr: (s) => streams.stderr.write(s) })
     .showHelpAfterError(USAGE_HINT);
@@ -237,7 +321,7 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
       (value: string, previous: string[] = []) => [...previous, value])
     .option('-p, --payload <json>', 'event to send, as inline JSON')
     .option('--payload-file <path>', 'event to send, read from a JSON file')
-    .option('-c, --concurrency <n>', 'requests in flight at once, per qualifier (1-1000)', '10')
+    .option('-c, --concurrency <n>', `requests in flight at once, per qualifier (1-1000; default: ${DEFAULT_CONCURRENCY})`)
     .option('-n, --requests <n>', `requests per qualifier (1-${MAX_REQUESTS}; default: ${DEFAULT_REQUESTS})`)
     .option('-d, --duration <duration>', `send requests for this long instead of a fixed number (e.g. 30s, 5m; at most 1h and ${MAX_REQUESTS} requests)`)
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, then your profile)')
@@ -261,15 +345,15 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; anything else commander rejects is a usage error it has already printed.
-      return e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      return e.exitCode === 0 ? ExitCode.OK : fail('usage', e.message.replace(/^error: /, ''));
     }
     if (e instanceof UsageError) {
       streams.stderr.write(`error: ${e.message}\n${USAGE_HINT}\n`);
-      return ExitCode.USAGE;
+      return fail('usage', e.message);
     }
     if (e instanceof SetupError) {
       streams.stderr.write(`error: ${e.message}\n`);
-      return ExitCode.USAGE;
+      return fail('setup', e.message);
     }
     throw e;
   }

@@ -43,7 +43,9 @@ function plan(report: ProbeReport): string {
   const load = report.requestsPerQualifier !== undefined
     ? `${report.requestsPerQualifier} requests per qualifier`
     : `${formatMs(report.durationMs ?? 0)} per qualifier`;
-  const where = report.endpoint ? `${report.region} via ${report.endpoint}` : report.region;
+  // An endpoint the user did not type on this command line is named with where it came from.
+  const source = report.endpointSource && report.endpointSource !== '--endpoint-url' ? ` from ${report.endpointSource}` : '';
+  const where = report.endpoint ? `${report.region} via ${report.endpoint}${source}` : report.region;
   return `Latency probe of ${report.functionName} (${where}): ${load}, concurrency ${report.concurrency}, ` +
     `took ${(report.elapsedMs / 1000).toFixed(1)} s`;
 }

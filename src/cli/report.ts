@@ -23,13 +23,13 @@ export interface QualifierReport {
   readonly aborted: number;
   /** (function errors + throttles + errors) / requests; undefined when no request completed. */
   readonly errorRate?: number;
-  /** Invocations whose REPORT line had an Init (or SnapStart Restore) Duration. */
+  /** Invocations whose report had an Init (or SnapStart Restore) Duration. */
   readonly coldStarts: number;
-  /** Invocations that ran but returned no REPORT line: whether they started cold is unknown. */
+  /** Invocations that ran but returned no report (REPORT line or `platform.report` record): whether they started cold is unknown. */
   readonly withoutReportLine: number;
   /** Caller-side latency of the requests the function answered (successes and function errors). */
   readonly latencyMs?: Summary;
-  /** The function's own Duration, from the REPORT lines. */
+  /** The function's own Duration, from the reports. */
   readonly durationMs?: Summary;
   readonly billedDurationMs?: Summary;
   /** Init Duration of the cold starts. */
@@ -43,7 +43,10 @@ export interface QualifierReport {
 export interface ProbeReport {
   readonly functionName: string;
   readonly region: string;
+  /** The endpoint the requests went to, when it is not AWS's own. */
   readonly endpoint?: string;
+  /** Where that endpoint came from: `--endpoint-url`, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL` or `shared config file`. */
+  readonly endpointSource?: string;
   readonly concurrency: number;
   readonly requestsPerQualifier?: number;
   readonly durationMs?: number;

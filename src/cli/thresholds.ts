@@ -36,13 +36,13 @@ export function evaluateThresholds(reports: readonly QualifierReport[], threshol
       checks.push({ qualifier: r.qualifier, option, limit, actual, passed, detail });
     };
     if (thresholds.maxColdStarts !== undefined) {
-      // An invocation without a REPORT line might have been cold, and none answered proves nothing
+      // An invocation without a report might have been cold, and none answered proves nothing
       // (every request throttled or failed): a gate must not pass on a guess.
       const answered = r.succeeded + r.functionErrors;
       const actual = r.withoutReportLine > 0 || answered === 0 ? undefined : r.coldStarts;
       check('--max-cold-starts', thresholds.maxColdStarts, actual, String, answered === 0
         ? 'cold starts not countable: no request was answered'
-        : `cold starts not countable: ${r.withoutReportLine} responses had no REPORT line in their log tail`);
+        : `cold starts not countable: ${r.withoutReportLine} responses had no REPORT line or platform.report record in their log tail`);
     }
     if (thresholds.maxThrottles !== undefined) {
       check('--max-throttles', thresholds.maxThrottles, r.throttles, String, 'no requests completed');

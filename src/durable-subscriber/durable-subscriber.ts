@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { validateFilterPolicy, validateFilterPolicyWithMessageBody } from './private/filter-policy';
 import { createAlarm } from '../common/alarms';
-import { resolveConsumer } from '../common/consumer';
+import { grantMappingAccess, resolveConsumer } from '../common/consumer';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
 import { validateDurationRange, validateIntegerRange } from '../common/validation';
@@ -238,12 +238,6 @@ export class DurableSubscriber extends Construct {
 
     this.subscription = this.subscribe(props);
 
-    if (this.consumer.role) {
-      this.queue.grantConsumeMessages(this.consumer);
-    } else {
-      Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:consumerWithoutRole',
-        'The consumer was imported without its role, so it cannot be granted the queue here: its role needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue (and kms:Decrypt on encryptionKey, if any)');
-    }
     // A mapping of our own (not SqsEventSource) so it has a fixed id under this construct, where
     // its acknowledgement belongs, whatever the consumer's scope.
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
@@ -254,6 +248,18 @@ export class DurableSubscriber extends Construct {
       maxConcurrency: props.maxConcurrency,
       reportBatchItemFailures: props.reportBatchItemFailures ?? true,
     });
+    // The actions Lambda's SQS execution-role documentation lists (what queue.grantConsumeMessages gives).
+    const statements = [new iam.PolicyStatement({
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      resources: [this.queue.queueArn],
+    })];
+    if (props.encryptionKey) {
+      statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.encryptionKey.keyArn] }));
+    }
+    if (!grantMappingAccess(this, this.consumer, this.eventSourceMapping, statements)) {
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:consumerWithoutRole',
+        'The consumer was imported without its role, so it cannot be granted the queue here: its role needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue (and kms:Decrypt on encryptionKey, if any)');
+    }
     acknowledgeNagRule(this.eventSourceMapping, 'Serverless-LambdaEventSourceMappingDestination',
       'SQS event source mappings take no on-failure destination (only stream and Kafka sources do): a message that fails maxReceiveCount times moves to the queue\'s dead-letter queue through its redrive policy.');
 

@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { validateProvisionedFunctionProps } from './private/validate';
@@ -291,9 +292,21 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
     return this.alias.grantInvoke(grantee);
   }
 
-  /** Subscribes the alias to an event source, so events are processed by provisioned environments. */
+  /**
+   * Subscribes the alias to an event source, so events are processed by provisioned environments.
+   * The mapping waits for the function's role and its policies (where the event source grants its
+   * access): Lambda checks the role when it creates the mapping.
+   */
   public addEventSource(source: lambda.IEventSource): void {
+    const before = new Set(this.alias.node.children);
     this.alias.addEventSource(source);
+    for (const mapping of this.alias.node.children.filter((c) => !before.has(c) && c instanceof lambda.EventSourceMapping)) {
+      mapping.node.addDependency(this.lambdaFunction.role!);
+      if (source instanceof SqsEventSource) {
+        acknowledgeNagRule(mapping, 'Serverless-LambdaEventSourceMappingDestination',
+          'SQS event source mappings take no on-failure destination (only stream and Kafka sources do): the queue\'s redrive policy (its dead-letter queue) is where failed messages go.');
+      }
+    }
   }
 
   /**

@@ -5,12 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SnsDlq, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarm } from '../common/alarms';
-import { resolveConsumer } from '../common/consumer';
+import { grantMappingAccess, onFailureDestination, resolveConsumer } from '../common/consumer';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue } from '../common/secure-queue';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
@@ -237,7 +236,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       'records that fail go to the mapping\'s on-failure destination.'));
     this.grantPrincipal = this.consumer.grantPrincipal;
 
-    const source = props.source.bind(this, this.consumer);
+    const source = props.source.bind(this);
     this.stream = source.stream;
     this.streamConsumer = source.streamConsumer;
     this.table = source.table;
@@ -253,13 +252,24 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       );
     }
 
+    const statements = [...source.policyStatements];
     let onFailure: lambda.IEventSourceDlq;
     if (props.onFailureTopic) {
       this.onFailureTopic = props.onFailureTopic;
-      onFailure = new SnsDlq(props.onFailureTopic);
+      onFailure = onFailureDestination(props.onFailureTopic.topicArn);
+      statements.push(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.onFailureTopic.topicArn] }));
+      if (props.onFailureTopic.masterKey) {
+        // What a publisher to an SSE topic needs on its key (what topic.grantPublish grants).
+        statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [props.onFailureTopic.masterKey.keyArn] }));
+      }
     } else {
       this.onFailureQueue = props.onFailureQueue ?? createDeadLetterQueue(this, 'OnFailureQueue');
-      onFailure = new SqsDlq(this.onFailureQueue);
+      onFailure = onFailureDestination(this.onFailureQueue.queueArn);
+      statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.onFailureQueue.queueArn] }));
+      if (this.onFailureQueue.encryptionMasterKey) {
+        // What a producer to an SSE-KMS queue needs on its key (SQS key management documentation).
+        statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.onFailureQueue.encryptionMasterKey.keyArn] }));
+      }
     }
 
     const parallelizationFactor = props.parallelizationFactor ?? DEFAULTS.parallelizationFactor;
@@ -286,12 +296,21 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
     if (this.maxRecordAge.isUnresolved()) {
       (this.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds = this.maxRecordAge.toSeconds();
     }
-    const grantPolicy = this.lambdaFunction?.role?.node.tryFindChild('DefaultPolicy');
-    if (grantPolicy && props.onFailureTopic?.masterKey) {
-      // Publishing to a KMS-encrypted topic needs its key; the SNS grant gives the KMS L2's
-      // GenerateDataKey* action group, on that key only.
-      acknowledgeNagRule(grantPolicy, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        'Publishing failure records to the KMS-encrypted onFailureTopic: kms:GenerateDataKey* (the KMS grant\'s action group) on that topic\'s key only.');
+    const policy = grantMappingAccess(this, this.consumer, this.eventSourceMapping, statements);
+    if (!policy) {
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:StreamProcessor:consumerWithoutRole',
+        'The consumer was imported without its role, so it cannot be granted the source here: the mapping fails to create unless its role already allows ' +
+        statements.map((st) => st.actions.join(', ')).join('; ') + ' on the source, its consumer, the on-failure destination and their keys');
+    } else {
+      // This policy holds only the statements above, so these acknowledgements hide nothing granted later.
+      if (this.table) {
+        acknowledgeNagRule(policy, 'AwsSolutions-IAM5[Resource::*]',
+          'dynamodb:ListStreams, which Lambda needs to read a DynamoDB stream, accepts no resource but `*` (service authorization reference).');
+      }
+      if (props.onFailureTopic?.masterKey) {
+        acknowledgeNagRule(policy, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          'Publishing failure records to the KMS-encrypted onFailureTopic: kms:GenerateDataKey* (what SNS documents for publishers to an encrypted topic) on that topic\'s key only.');
+      }
     }
 
     this.warnOnConcurrency(source.shardCount, parallelizationFactor);
@@ -347,6 +366,11 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
   private createAlarms(props: StreamProcessorProps, retention: Duration | undefined): void {
     const topic = props.alarmTopic;
     const threshold = props.iteratorAgeAlarmThreshold ?? defaultIteratorAgeThreshold(this.maxRecordAge, retention);
+    // Records older than maxRecordAge leave for the on-failure destination, so IteratorAge never exceeds it.
+    if (allResolved(threshold, this.maxRecordAge) && threshold.toMilliseconds() > this.maxRecordAge.toMilliseconds()) {
+      throw new Error(`iteratorAgeAlarmThreshold must be at most maxRecordAge (${this.maxRecordAge.toHumanString()}), ` +
+        `or the alarm can never fire: records older than maxRecordAge are discarded, got ${threshold.toHumanString()}`);
+    }
     this.alarms.push(createAlarm(this, 'IteratorAgeAlarm', {
       metric: this.metricIteratorAge(),
       threshold: threshold.toMilliseconds(),

@@ -3,7 +3,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
 import { validateDurationRange, validateIntegerAtLeast } from '../common/validation';
@@ -110,6 +109,13 @@ export interface StreamSourceConfig {
    * @default - not a DynamoDB source
    */
   readonly table?: dynamodb.ITable;
+
+  /**
+   * What the consumer's role needs for the mapping to read the source, each action on a resource
+   * type it accepts (the service authorization reference). The processor puts them in a policy the
+   * mapping depends on.
+   */
+  readonly policyStatements: iam.PolicyStatement[];
 }
 
 /**
@@ -173,12 +179,11 @@ export abstract class StreamSource {
 
   /**
    * Defines what the source needs in the processor's scope (a new stream, an enhanced fan-out
-   * consumer) and grants the consumer the right to read it. Called once by the processor.
+   * consumer) and says which permissions reading it takes. Called once by the processor.
    *
    * @param scope the processor
-   * @param consumer the function that reads the records
    */
-  public abstract bind(scope: Construct, consumer: lambda.IFunction): StreamSourceConfig;
+  public abstract bind(scope: Construct): StreamSourceConfig;
 }
 
 function validateRetention(retention: Duration | undefined): void {
@@ -193,7 +198,7 @@ class KinesisSource extends StreamSource {
     super();
   }
 
-  public bind(scope: Construct, consumer: lambda.IFunction): StreamSourceConfig {
+  public bind(scope: Construct): StreamSourceConfig {
     const stream = this.streamIn(scope);
     // A stream of this app tells its retention and shards through its template (on-demand has none).
     const cfn = stream.node.defaultChild instanceof kinesis.CfnStream ? stream.node.defaultChild : undefined;
@@ -203,17 +208,29 @@ class KinesisSource extends StreamSource {
     const onDemand = (cfn?.streamModeDetails as kinesis.CfnStream.StreamModeDetailsProperty | undefined)?.streamMode === kinesis.StreamMode.ON_DEMAND;
     const shardCount = !onDemand && typeof cfn?.shardCount === 'number' && !Token.isUnresolved(cfn.shardCount) ? cfn.shardCount : undefined;
 
+    // Not stream.grantRead: it also grants ListStreams, SubscribeToShard and DescribeStreamConsumer on
+    // the stream ARN, where none of them applies (ListStreams takes `*` only, the other two a consumer ARN).
+    // These are the stream-level actions Lambda's Kinesis execution-role documentation lists.
+    const statements = [new iam.PolicyStatement({
+      actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+      resources: [stream.streamArn],
+    })];
+    if (stream.encryptionKey) {
+      statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [stream.encryptionKey.keyArn] }));
+    }
     if (!this.options.enhancedFanOut) {
-      stream.grantRead(consumer);
-      return { eventSourceArn: stream.streamArn, retentionPeriod, shardCount, stream };
+      return { eventSourceArn: stream.streamArn, retentionPeriod, shardCount, stream, policyStatements: statements };
     }
     const streamConsumer = new kinesis.StreamConsumer(scope, 'StreamConsumer', {
       stream,
       // Consumer names are unique per stream; the construct path makes this one unique and stable.
       streamConsumerName: Names.uniqueResourceName(scope, { maxLength: 128 }),
     });
-    streamConsumer.grantRead(consumer);
-    return { eventSourceArn: streamConsumer.streamConsumerArn, retentionPeriod, shardCount, stream, streamConsumer };
+    statements.push(new iam.PolicyStatement({
+      actions: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+      resources: [streamConsumer.streamConsumerArn],
+    }));
+    return { eventSourceArn: streamConsumer.streamConsumerArn, retentionPeriod, shardCount, stream, streamConsumer, policyStatements: statements };
   }
 }
 
@@ -222,26 +239,16 @@ class DynamoDbSource extends StreamSource {
     super();
   }
 
-  public bind(scope: Construct, consumer: lambda.IFunction): StreamSourceConfig {
+  public bind(_scope: Construct): StreamSourceConfig {
     const streamArn = this.table.tableStreamArn!;
-    // Not table.grantStreamRead: it adds ListStreams on `*` to the role's default policy, where an
-    // acknowledgement would also hide any wildcard granted later. The same actions, split instead.
-    iam.Grant.addToPrincipal({
-      grantee: consumer,
-      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
-      resourceArns: [streamArn],
-    });
-    this.table.encryptionKey?.grant(consumer, 'kms:Decrypt');
-    if (consumer.role) {
-      const listStreams = new iam.Policy(scope, 'ListStreamsPolicy', {
-        roles: [consumer.role],
-        statements: [new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] })],
-      });
-      // The mapping (which references the consumer) must not be created before the role may list streams.
-      consumer.node.addDependency(listStreams);
-      acknowledgeNagRule(listStreams, 'AwsSolutions-IAM5[Resource::*]',
-        'dynamodb:ListStreams, which Lambda needs to read a DynamoDB stream, does not support resource-level permissions; this policy holds nothing else.');
+    // What table.grantStreamRead grants, with ListStreams on `*`: it has no resource-level permissions.
+    const statements = [
+      new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], resources: [streamArn] }),
+      new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
+    ];
+    if (this.table.encryptionKey) {
+      statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.table.encryptionKey.keyArn] }));
     }
-    return { eventSourceArn: streamArn, retentionPeriod: DYNAMODB_STREAM_RETENTION, table: this.table };
+    return { eventSourceArn: streamArn, retentionPeriod: DYNAMODB_STREAM_RETENTION, table: this.table, policyStatements: statements };
   }
 }

@@ -152,23 +152,25 @@ describe('IamDatabaseConnection against PostgreSQL 15', () => {
     expect(signer.tokens).toHaveLength(2);
   });
 
-  test('retries a statement once when the connection is killed while it runs', async () => {
+  test('retries an idempotent statement once when the connection is killed while it runs', async () => {
     const db = connection({ signer: new PasswordSettingSigner() });
     const first = await backendPid(db);
-    const running = db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(1)');
+    const running = db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(1)', [], { idempotent: true });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await terminate(first);
     const { rows } = await running;
     expect(rows[0].pid).not.toBe(first);
   });
 
-  test('with retryOnConnectionError off, the failure surfaces and the next call reconnects', async () => {
-    const db = connection({ signer: new PasswordSettingSigner(), retryOnConnectionError: false });
+  test('a statement lost in flight is not retried: outcome unknown, and the next call reconnects', async () => {
+    const db = connection({ signer: new PasswordSettingSigner() });
     const first = await backendPid(db);
     const running = db.query('SELECT pg_sleep(1)');
     await new Promise((resolve) => setTimeout(resolve, 200));
     await terminate(first);
-    await expect(running).rejects.toMatchObject({ code: '57P01' });
+    await expect(running).rejects.toMatchObject({
+      code: 'OUTCOME_UNKNOWN', message: expect.stringMatching(/outcome unknown.*may or may not have run/), cause: { code: '57P01' },
+    });
     expect(await backendPid(db)).not.toBe(first);
   });
 
@@ -195,6 +197,17 @@ describe('IamDatabaseConnection configuration', () => {
   test('names the missing setting', () => {
     delete process.env.DB_HOST;
     expect(() => new IamDatabaseConnection({ database: 'd', user: 'u' })).toThrow(/host \(DB_HOST\) is not set/);
+  });
+
+  test.each(['abc', '0', '65536'])('DB_PORT=%s is an error naming DB_PORT and the value', (port) => {
+    process.env.DB_PORT = port;
+    expect(() => new IamDatabaseConnection({ host: 'h', database: 'd', user: 'u', region: 'us-east-1' }))
+      .toThrow(`port (DB_PORT) must be an integer between 1 and 65535, got "${port}"`);
+  });
+
+  test('a missing AWS_REGION is named when the default signer needs it', () => {
+    delete process.env.AWS_REGION;
+    expect(() => new IamDatabaseConnection({ host: 'h', database: 'd', user: 'u' })).toThrow(/region \(AWS_REGION\) is not set/);
   });
 
   test.each([0, 15 * 60_000])('rejects tokenRefreshAfterMs %d', (ms) => {

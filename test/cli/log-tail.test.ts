@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { decodeLogResult, isColdStart, parseReportLine } from '../../src/cli/log-tail';
 
 // REPORT lines as Lambda writes them (tab-separated, trailing tab).
@@ -68,5 +69,122 @@ describe('decodeLogResult', () => {
     const encoded = Buffer.from(tail(COLD)).toString('base64');
     expect(decodeLogResult(encoded)).toBe(tail(COLD));
     expect(isColdStart(parseReportLine(decodeLogResult(encoded))!)).toBe(true);
+  });
+});
+
+// A function with `LoggingConfig.LogFormat: JSON` logs one JSON object per line, and its report is a
+// `platform.report` record. This one is the example `platform.report` event of the Telemetry API schema
+// reference (https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html#platform-report),
+// which is the record the JSON log format writes for system logs
+// (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html), plus the
+// `status` the PlatformReport object always has; written compact, one record per line, as in the log.
+const DOCUMENTED_REPORT = {
+  time: '2022-10-12T00:01:15.000Z',
+  type: 'platform.report',
+  record: {
+    metrics: { billedDurationMs: 694, durationMs: 693.92, initDurationMs: 397.68, maxMemoryUsedMB: 84, memorySizeMB: 128 },
+    requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
+    status: 'success',
+  },
+};
+const jsonTail = (...records: object[]) => `${[
+  { time: '2022-10-12T00:01:14.306Z', type: 'platform.start', record: { requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa', version: '$LATEST' } },
+  ...records,
+].map((r) => JSON.stringify(r)).join('\n')}\n`;
+const withMetrics = (metrics: object) => ({ ...DOCUMENTED_REPORT, record: { ...DOCUMENTED_REPORT.record, metrics } });
+const WARM_METRICS = { durationMs: 2.41, billedDurationMs: 3, memorySizeMB: 128, maxMemoryUsedMB: 68 };
+// ReportMetrics: restoreDurationMs? (SnapStart), https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html#ReportMetrics
+const RESTORED_METRICS = { durationMs: 40.02, billedDurationMs: 221, memorySizeMB: 512, maxMemoryUsedMB: 90, restoreDurationMs: 312.45 };
+
+describe('parseReportLine with the JSON log format (platform.report records)', () => {
+  test('reads every figure of the documented cold-start record', () => {
+    const report = parseReportLine(jsonTail(DOCUMENTED_REPORT));
+    expect(report).toEqual({
+      requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
+      durationMs: 693.92,
+      billedDurationMs: 694,
+      memorySizeMb: 128,
+      maxMemoryUsedMb: 84,
+      initDurationMs: 397.68,
+      restoreDurationMs: undefined,
+    });
+    expect(isColdStart(report!)).toBe(true);
+  });
+
+  test('a record without initDurationMs is a warm start; one with restoreDurationMs (SnapStart) a cold one', () => {
+    const warm = parseReportLine(jsonTail(withMetrics(WARM_METRICS)))!;
+    expect(warm).toMatchObject({ durationMs: 2.41, initDurationMs: undefined, restoreDurationMs: undefined });
+    expect(isColdStart(warm)).toBe(false);
+    const restored = parseReportLine(jsonTail(withMetrics(RESTORED_METRICS)))!;
+    expect(restored).toMatchObject({ restoreDurationMs: 312.45, initDurationMs: undefined });
+    expect(isColdStart(restored)).toBe(true);
+  });
+
+  test("the function's own JSON records, before and in the report's shape, are not taken for it", () => {
+    const appLog = { timestamp: '2022-10-12T00:01:14.900Z', level: 'INFO', requestId: 'r', message: 'initDurationMs: 999 (platform.report)' };
+    const report = parseReportLine(jsonTail(withMetrics({ ...WARM_METRICS, initDurationMs: 999 }), appLog, withMetrics(WARM_METRICS)))!;
+    expect(report.initDurationMs).toBeUndefined();
+    expect(parseReportLine(jsonTail(appLog))).toBeUndefined();
+  });
+
+  test('a platform.report without a numeric durationMs, or another record type, is no report', () => {
+    expect(parseReportLine(jsonTail(withMetrics({ durationMs: '2.41' })))).toBeUndefined();
+    expect(parseReportLine(jsonTail({ ...DOCUMENTED_REPORT, type: 'platform.runtimeDone' }))).toBeUndefined();
+    expect(parseReportLine(jsonTail({ ...DOCUMENTED_REPORT, record: 'platform.report' }))).toBeUndefined();
+  });
+
+  test('a tail whose first line is a cut record still gives the report', () => {
+    const full = jsonTail(withMetrics(WARM_METRICS));
+    const cut = `${JSON.stringify(withMetrics({ ...WARM_METRICS, initDurationMs: 5 })).slice(20)}\n${full}`;
+    expect(parseReportLine(cut)?.initDurationMs).toBeUndefined();
+    expect(parseReportLine(cut)?.durationMs).toBe(2.41);
+  });
+});
+
+/** What `LogType: Tail` returns: the last 4 KB of the log, base64 (cut on a byte, not a line or character). */
+const last4Kb = (log: string) => Buffer.from(log, 'utf8').subarray(-4096).toString('base64');
+
+describe('properties over any function output', () => {
+  // Whatever the function printed (any text, any length, any characters), the last 4 KB of the log still
+  // hold the platform's report, and it is read exactly, in both formats.
+  const output = fc.array(fc.string({ unit: 'binary', maxLength: 300 }), { maxLength: 40 });
+  const metrics = fc.record({
+    durationMs: fc.double({ min: 0, max: 900_000, noNaN: true }).map((v) => Math.round(v * 100) / 100),
+    billedDurationMs: fc.integer({ min: 1, max: 900_000 }),
+    memorySizeMB: fc.integer({ min: 128, max: 10_240 }),
+    maxMemoryUsedMB: fc.integer({ min: 1, max: 10_240 }),
+    initDurationMs: fc.option(fc.double({ min: 0, max: 10_000, noNaN: true }).map((v) => Math.round(v * 100) / 100), { nil: undefined }),
+  });
+
+  test('JSON format: the report of the tail is the platform.report record', () => {
+    fc.assert(fc.property(output, metrics, (lines, m) => {
+      const appRecords = lines.map((message) => JSON.stringify({ timestamp: '2022-10-12T00:01:14.900Z', level: 'INFO', requestId: 'r', message }));
+      const log = `${[...appRecords, JSON.stringify(withMetrics(m))].join('\n')}\n`;
+      const report = parseReportLine(decodeLogResult(last4Kb(log)));
+      expect(report).toEqual({
+        requestId: DOCUMENTED_REPORT.record.requestId,
+        durationMs: m.durationMs,
+        billedDurationMs: m.billedDurationMs,
+        memorySizeMb: m.memorySizeMB,
+        maxMemoryUsedMb: m.maxMemoryUsedMB,
+        initDurationMs: m.initDurationMs,
+        restoreDurationMs: undefined,
+      });
+      expect(isColdStart(report!)).toBe(m.initDurationMs !== undefined);
+    }));
+  });
+
+  test('text format: the report of the tail is the REPORT line', () => {
+    fc.assert(fc.property(output, metrics, (lines, m) => {
+      // the function's own lines, whatever they print, without a line break of their own
+      const appLines = lines.map((l) => `2022-10-12T00:01:14.900Z\tr\tINFO\t${l.replace(/[\r\n]/g, ' ')}`);
+      const report = `REPORT RequestId: r\tDuration: ${m.durationMs.toFixed(2)} ms\tBilled Duration: ${m.billedDurationMs} ms\t`
+        + `Memory Size: ${m.memorySizeMB} MB\tMax Memory Used: ${m.maxMemoryUsedMB} MB\t`
+        + (m.initDurationMs === undefined ? '' : `Init Duration: ${m.initDurationMs.toFixed(2)} ms\t`);
+      const log = `START RequestId: r Version: $LATEST\n${appLines.join('\n')}\nEND RequestId: r\n${report}\n`;
+      const parsed = parseReportLine(decodeLogResult(last4Kb(log)));
+      expect(parsed).toMatchObject({ durationMs: m.durationMs, billedDurationMs: m.billedDurationMs, initDurationMs: m.initDurationMs });
+      expect(isColdStart(parsed!)).toBe(m.initDurationMs !== undefined);
+    }));
   });
 });

@@ -5,7 +5,8 @@
  * the exit statuses and Ctrl-C on a real process.
  */
 import { execFileSync, spawn } from 'child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { FakeLambda, startFakeLambda } from './support/fake-lambda';
 
@@ -28,8 +29,11 @@ interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs the binary; `whileRunning` may act on the live process (e.g. send SIGINT). Killed after 60 s. */
-function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+/**
+ * Runs the binary; `whileRunning` may act on the live process (e.g. send SIGINT); `env` adds to (or
+ * overrides) its environment. Killed after 60 s.
+ */
+function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {}): Promise<RunResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: {
@@ -41,6 +45,7 @@ function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) =>
       AWS_CONFIG_FILE: join(ROOT, 'nonexistent', 'config'),
       AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'nonexistent', 'credentials'),
       AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
     },
   });
   let stdout = '';
@@ -118,6 +123,26 @@ test('the table report, exit 0 without thresholds', async () => {
   expect(stdout).toMatch(/\nProvisioned concurrency +READY +none\n/);
   expect(stdout).toMatch(/\nCold starts +0 +4\n/);
   expect(stdout).toMatch(/\nInit duration p50 +- +250\.0 ms\n/);
+});
+
+test('the JSON log format: cold starts counted exactly from platform.report records, as with REPORT lines', async () => {
+  // the same functions as above, logging in JSON (one with a log bigger than the 4 KB tail, whose first
+  // record is then cut), on a new server so that every environment starts cold
+  const json = await startFakeLambda('orders', {
+    live: { durationMs: 15, initMs: 250, provisioned: 4, logFormat: 'JSON' },
+    7: { durationMs: 15, initMs: 250, logFormat: 'JSON', outputChars: 6000 },
+  });
+  const { status, stdout, stderr } = await run(['probe', 'orders', '-q', 'live,7', '-c', '4', '-n', '40',
+    '--endpoint-url', json.endpoint, '--max-cold-starts', '0', '--json']).finally(() => json.close());
+  expect(stderr).toBe('');
+  expect(status).toBe(1);
+  const report = JSON.parse(stdout);
+  const [live, seven] = report.qualifiers;
+  expect(live).toMatchObject({ requests: 40, coldStarts: 0, withoutReportLine: 0, memorySizeMb: 128, maxMemoryUsedMb: 72 });
+  expect(seven).toMatchObject({ requests: 40, coldStarts: 4, withoutReportLine: 0, durationMs: { p50: 15 }, billedDurationMs: { p50: 15 } });
+  expect(seven.initDurationMs).toMatchObject({ count: 4, p50: 250 });
+  expect(report.thresholds.map((t: { qualifier: string; passed: boolean; detail: string }) => [t.qualifier, t.passed, t.detail]))
+    .toEqual([['live', true, '0 <= 0'], ['7', false, '4 > 0']]);
 });
 
 test('throttles are counted per request and the run goes on', async () => {
@@ -210,11 +235,81 @@ test('after Ctrl-C, requests still in flight past the grace period are abandoned
   expect(Date.now() - started).toBeLessThan(20_000);
 });
 
-test('a second Ctrl-C exits at once, without a report', async () => {
+test('a second Ctrl-C exits at once, without a report (with --json, a JSON error object instead)', async () => {
   const result = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint, '--json'],
     interruptAfter('stuck', 2, 2));
   expect(result.status).toBe(130);
-  expect(result.stdout).toBe('');
+  expect(JSON.parse(result.stdout)).toEqual({
+    passed: false, exitCode: 130, error: { kind: 'interrupted', message: 'interrupted twice: stopped without a report' },
+  });
+  const table = await run(['probe', 'orders', '-q', 'stuck', '-c', '2', '-n', '10', '--endpoint-url', lambda.endpoint],
+    interruptAfter('stuck', 2, 2));
+  expect(table.status).toBe(130);
+  expect(table.stdout).toBe('');
+});
+
+describe('an endpoint from the environment or the shared config file is named in the report', () => {
+  // nothing listens there: a request sent to it would fail the run
+  const DEAD = 'http://127.0.0.1:9';
+  const probeLive = (args: string[], env: Record<string, string>) => run(['probe', 'orders', '-q', 'live', '-n', '3', ...args], undefined, env);
+
+  test('AWS_ENDPOINT_URL_LAMBDA, which wins over AWS_ENDPOINT_URL', async () => {
+    const before = invokes('live').length;
+    const env = { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint, AWS_ENDPOINT_URL: DEAD };
+    const json = await probeLive(['--json'], env);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: 'AWS_ENDPOINT_URL_LAMBDA' });
+    const table = await probeLive([], env);
+    expect(table.stdout).toMatch(/^Latency probe of orders \(us-east-1 via http:\/\/127\.0\.0\.1:\d+ from AWS_ENDPOINT_URL_LAMBDA\): 3 requests/);
+    // the requests really went there: a dry run and 3 invocations per run
+    expect(invokes('live').length - before).toBe(8);
+  });
+
+  test('AWS_ENDPOINT_URL alone', async () => {
+    const { status, stdout } = await probeLive(['--json'], { AWS_ENDPOINT_URL: lambda.endpoint });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: 'AWS_ENDPOINT_URL' });
+  });
+
+  test("the profile's endpoint_url", async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'probe-')), 'config');
+    writeFileSync(config, `[default]\nendpoint_url = ${lambda.endpoint}\n`);
+    const { status, stdout } = await probeLive(['--json'], { AWS_CONFIG_FILE: config });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: 'shared config file' });
+  });
+
+  test('--endpoint-url wins over both variables', async () => {
+    const { status, stdout } = await probeLive(['--endpoint-url', lambda.endpoint, '--json'], { AWS_ENDPOINT_URL_LAMBDA: DEAD, AWS_ENDPOINT_URL: DEAD });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ endpoint: lambda.endpoint, endpointSource: '--endpoint-url' });
+  });
+});
+
+test('--version prints the version of the package', async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const result = await run(['--version']);
+  expect(result).toMatchObject({ status: 0, stdout: `${version}\n`, stderr: '' });
+});
+
+test('with --json, a failure (exit 2) still writes a JSON error object, so probe.json is never empty', async () => {
+  const usage = await run(['probe', 'orders', '-c', 'many', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(usage.status).toBe(2);
+  expect(JSON.parse(usage.stdout)).toEqual({
+    passed: false, exitCode: 2, error: { kind: 'usage', message: '--concurrency must be an integer between 1 and 1000, got "many"' },
+  });
+  const notFound = await run(['probe', 'payments', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(notFound.status).toBe(2);
+  expect(JSON.parse(notFound.stdout).error.message).toMatch(/^function payments with qualifier \$LATEST was not found/);
+});
+
+test('a --profile that does not exist is named as such, exit 2', async () => {
+  const before = lambda.requests.length;
+  const result = await run(['probe', 'orders', '--profile', 'prod-typo', '--endpoint-url', lambda.endpoint, '--json']);
+  expect(result.status).toBe(2);
+  expect(result.stderr).toBe(`error: --profile prod-typo: no such profile in ${join(ROOT, 'nonexistent', 'config')} or ${join(ROOT, 'nonexistent', 'credentials')}\n`);
+  expect(JSON.parse(result.stdout).error).toMatchObject({ kind: 'setup', message: expect.stringMatching(/^--profile prod-typo: no such profile/) });
+  expect(lambda.requests.length).toBe(before);
 });
 
 test('the bundle holds the command and its SDK, and nothing of the construct library', () => {

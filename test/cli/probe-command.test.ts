@@ -395,6 +395,46 @@ describe('bad input gets a clear message, a usage hint and exit status 2, before
     expect(stderr).toMatch(/no AWS region: pass --region, set AWS_REGION, or set a region in your profile/);
   });
 
+  test('with --json, every exit-2 failure still writes a JSON error object to stdout', async () => {
+    const usage = await probe(['orders', '--concurrency', 'ten', '--json']);
+    expect(usage.status).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({
+      passed: false, exitCode: 2, error: { kind: 'usage', message: '--concurrency must be an integer between 1 and 1000, got "ten"' },
+    });
+    // errors commander finds, before any option is read
+    const unknown = await probe(['orders', '--frobnicate', '--json']);
+    expect(unknown.status).toBe(2);
+    expect(JSON.parse(unknown.stdout).error).toEqual({ kind: 'usage', message: "unknown option '--frobnicate'" });
+    const missing = await probe(['--json']);
+    expect(JSON.parse(missing.stdout).error).toEqual({ kind: 'usage', message: "missing required argument 'function'" });
+    // setup errors
+    lambda.on(InvokeCommand).rejects(accessDenied('User is not authorized to perform: lambda:InvokeFunction'));
+    const setup = await probe([...BASE, '-q', 'live', '--json']);
+    expect(setup.status).toBe(2);
+    expect(JSON.parse(setup.stdout)).toMatchObject({ passed: false, exitCode: 2, error: { kind: 'setup', message: expect.stringMatching(/^cannot invoke orders:live: AccessDeniedException/) } });
+    // the human message stays on stderr; a `--json` after `--` is not the option
+    expect(setup.stderr).toMatch(/cannot invoke orders:live/);
+    expect((await probe(['orders', '--concurrency', 'ten', '--', '--json'])).stdout).toBe('');
+  });
+
+  test('a --profile (or AWS_PROFILE) that does not exist is named as such', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probe-'));
+    writeFileSync(join(dir, 'config'), '[profile probe-test]\nregion = ap-southeast-2\n');
+    writeFileSync(join(dir, 'credentials'), '[probe-creds]\naws_access_key_id = AKID\naws_secret_access_key = s\n');
+    script({ live: () => ok() });
+    const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_PROFILE: undefined };
+    const flag = await withEnv(env, () => probe(['orders', '-q', 'live', '-n', '2', '--profile', 'probe-tset']));
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toBe(`error: --profile probe-tset: no such profile in ${join(dir, 'config')} or ${join(dir, 'credentials')}\n`);
+    const fromEnv = await withEnv({ ...env, AWS_PROFILE: 'nope' }, () => probe(['orders', '--region', 'us-east-1', '-q', 'live', '-n', '2']));
+    expect(fromEnv.status).toBe(2);
+    expect(fromEnv.stderr).toMatch(/^error: AWS_PROFILE nope: no such profile in /);
+    expect(lambda.calls()).toHaveLength(0);
+    // a profile of either file is found
+    expect((await withEnv(env, () => probe(['orders', '-q', 'live', '-n', '2', '--profile', 'probe-creds', '--region', 'us-east-1']))).status).toBe(0);
+    expect((await withEnv(env, () => probe(['orders', '-q', 'live', '-n', '2', '--profile', 'probe-test']))).status).toBe(0);
+  });
+
   test('--help lists the options and exits 0', async () => {
     const { status, stdout } = await probe(['--help']);
     expect(status).toBe(0);
@@ -402,6 +442,10 @@ describe('bad input gets a clear message, a usage hint and exit status 2, before
     for (const option of ['--qualifier', '--concurrency', '--requests', '--duration', '--endpoint-url', '--profile', '--json', '--max-cold-starts', '--max-p99', '--max-error-rate']) {
       expect(stdout).toContain(option);
     }
+    // numeric defaults read as numbers, not as quoted strings
+    // (commander wraps the help at 80 columns)
+    expect(stdout.replace(/\s+/g, ' ')).toContain('-c, --concurrency <n> requests in flight at once, per qualifier (1-1000; default: 10)');
+    expect(stdout).not.toMatch(/default: "/);
   });
 });
 

@@ -138,7 +138,7 @@ describe('DurableSubscriber defaults', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([{
           Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
           Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SubQueue'), 'Arn'] },
         }]),
       },

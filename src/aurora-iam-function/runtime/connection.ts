@@ -15,13 +15,13 @@ export interface AuthTokenSigner {
 export interface IamDatabaseConnectionOptions {
   /** @default process.env.DB_HOST */
   readonly host?: string;
-  /** @default Number(process.env.DB_PORT), else 5432 */
+  /** An integer 1-65535. @default process.env.DB_PORT, else 5432 */
   readonly port?: number;
   /** @default process.env.DB_NAME */
   readonly database?: string;
   /** @default process.env.DB_USER */
   readonly user?: string;
-  /** @default process.env.AWS_REGION (set by Lambda) */
+  /** Only needed by the default signer. @default process.env.AWS_REGION (set by Lambda) */
   readonly region?: string;
   /**
    * PEM of the CA(s) the server certificate must chain to.
@@ -39,16 +39,64 @@ export interface IamDatabaseConnectionOptions {
   readonly signer?: AuthTokenSigner;
   /** Milliseconds since the epoch, for the token's age. @default Date.now */
   readonly clock?: () => number;
-  /** @default 5000 */
+  /**
+   * Bound of one connection attempt (TCP, TLS, login). Calls that overlap one attempt share its
+   * outcome, so an outage costs every waiting caller this long once, not once per caller ahead.
+   * @default 5000
+   */
   readonly connectionTimeoutMillis?: number;
   /**
-   * Run a query once more on a fresh connection when it failed because the connection was gone
-   * (dropped while the function was frozen, server restart, failover). Turn it off for
-   * statements that must never run twice: a connection lost after the server committed but
-   * before the reply arrived would then repeat it.
+   * Server-side `statement_timeout` of the connection; a statement running longer is cancelled
+   * with SQLSTATE 57014. The client also gives up 2 s later (the server or network may be gone)
+   * and closes the connection. Keep connect + statement timeouts below the function's timeout.
+   * @default 15000 (with the 5 s connect timeout, below AuroraIamFunction's default 30 s)
+   */
+  readonly statementTimeoutMillis?: number;
+  /**
+   * TCP keepalive idle time, so the kernel notices a silently dead connection (failover, NAT
+   * timeout) between invocations and the next call reconnects before sending.
+   * @default 10000
+   */
+  readonly keepAliveInitialDelayMillis?: number;
+  /**
+   * Retry automatically where it is safe: a statement that provably never reached the server
+   * (the connection was found closed before sending), or one marked `{ idempotent: true }`.
+   * A statement lost in flight otherwise fails with {@link OutcomeUnknownError}, never re-runs.
    * @default true
    */
   readonly retryOnConnectionError?: boolean;
+}
+
+/** Per-call options of {@link IamDatabaseConnection.query}. */
+export interface QueryOptions {
+  /**
+   * The statement may run twice (a SELECT, an upsert, an INSERT ... ON CONFLICT DO NOTHING): if
+   * the connection is lost after it was sent, it is sent again on a new connection.
+   * @default false
+   */
+  readonly idempotent?: boolean;
+}
+
+/**
+ * The connection was lost after the statement was sent and before its reply arrived: the server
+ * may have run (and committed) it or not. Not retried, because it was not marked idempotent.
+ */
+export class OutcomeUnknownError extends Error {
+  readonly code = 'OUTCOME_UNKNOWN';
+  constructor(message: string, readonly cause: unknown) {
+    super(message);
+    this.name = 'OutcomeUnknownError';
+  }
+}
+
+/** A connection or login failure, rewritten to say what to check; `code` is pg's, if any. */
+export class DatabaseConnectError extends Error {
+  readonly code?: string;
+  constructor(message: string, readonly cause: unknown) {
+    super(message);
+    this.name = 'DatabaseConnectError';
+    this.code = (cause as { code?: string }).code;
+  }
 }
 
 const TOKEN_LIFETIME_MS = 15 * 60_000;
@@ -66,6 +114,21 @@ function isConnectionError(error: unknown): boolean {
     || CONNECTION_ERROR_MESSAGES.test(message ?? '');
 }
 
+/** pg refused before writing anything: the statement provably never reached the server. */
+function neverSent(error: unknown): boolean {
+  return /not queryable/.test((error as Error).message ?? '');
+}
+
+function isClientTimeout(error: unknown): boolean {
+  return (error as Error).message === 'Query read timeout';
+}
+
+/** The socket is still open in both directions (a FIN from the server already processed is not). */
+function isOpen(client: Client): boolean {
+  const stream = (client as unknown as { connection?: { stream?: { readyState?: string; destroyed?: boolean } } }).connection?.stream;
+  return stream?.destroyed !== true && (stream?.readyState === undefined || stream.readyState === 'open');
+}
+
 function isAuthError(error: unknown): boolean {
   return AUTH_ERROR_CODES.has((error as { code?: string }).code ?? '');
 }
@@ -74,6 +137,19 @@ function required(name: string, value: string | undefined): string {
   if (!value) throw new Error(`IamDatabaseConnection: ${name} is not set (option or environment variable)`);
   return value;
 }
+
+/** DB_PORT=abc must not become 5432 while the token is signed for port NaN. */
+function portOf(option: number | undefined, env: string | undefined): number {
+  const given = option ?? (env === undefined || env === '' ? 5432 : Number(env));
+  if (!Number.isInteger(given) || given < 1 || given > 65535) {
+    const source = option !== undefined ? 'port' : 'port (DB_PORT)';
+    throw new Error(`IamDatabaseConnection: ${source} must be an integer between 1 and 65535, got ${JSON.stringify(option ?? env)}`);
+  }
+  return given;
+}
+
+/** Grace after the server-side statement timeout before the client stops waiting for a reply. */
+const CLIENT_TIMEOUT_GRACE_MS = 2000;
 
 /**
  * One PostgreSQL connection authenticated with an IAM token, meant to live outside the handler so
@@ -97,8 +173,10 @@ export class IamDatabaseConnection {
   private readonly signer: AuthTokenSigner;
   private readonly clock: () => number;
   private readonly refreshAfterMs: number;
-  private readonly ca?: string | Buffer;
+  private readonly tls: ReturnType<typeof verifyingTlsOptions>;
   private readonly connectionTimeoutMillis: number;
+  private readonly statementTimeoutMillis: number;
+  private readonly keepAliveInitialDelayMillis: number;
   private readonly retryOnConnectionError: boolean;
   private token?: { value: string; signedAt: number };
   private current?: Client;
@@ -108,7 +186,7 @@ export class IamDatabaseConnection {
 
   constructor(options: IamDatabaseConnectionOptions = {}) {
     this.host = required('host (DB_HOST)', options.host ?? process.env.DB_HOST);
-    this.port = options.port ?? (process.env.DB_PORT ? Number(process.env.DB_PORT) : 5432);
+    this.port = portOf(options.port, process.env.DB_PORT);
     this.database = required('database (DB_NAME)', options.database ?? process.env.DB_NAME);
     this.user = required('user (DB_USER)', options.user ?? process.env.DB_USER);
     this.refreshAfterMs = options.tokenRefreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS;
@@ -119,29 +197,56 @@ export class IamDatabaseConnection {
       hostname: this.host,
       port: this.port,
       username: this.user,
-      region: options.region ?? process.env.AWS_REGION,
+      region: required('region (AWS_REGION)', options.region ?? process.env.AWS_REGION),
     });
     this.clock = options.clock ?? Date.now;
-    this.ca = options.ca;
+    // Built once: the combined trust list is the same for every connection.
+    this.tls = verifyingTlsOptions(options.ca);
     this.connectionTimeoutMillis = options.connectionTimeoutMillis ?? 5000;
+    this.statementTimeoutMillis = options.statementTimeoutMillis ?? 15_000;
+    this.keepAliveInitialDelayMillis = options.keepAliveInitialDelayMillis ?? 10_000;
     this.retryOnConnectionError = options.retryOnConnectionError ?? true;
   }
 
-  /** Runs one statement on the shared connection (see `retryOnConnectionError`). */
-  async query<R extends QueryResultRow = any>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-    const result = this.tail.then(() => this.run<R>(text, values));
+  /**
+   * Runs one statement on the shared connection. A lost connection is replaced; the statement is
+   * sent again only if it never reached the server or `options.idempotent` is set.
+   */
+  async query<R extends QueryResultRow = any>(text: string, values?: unknown[], options: QueryOptions = {}): Promise<QueryResult<R>> {
+    // Join (or start) the connection attempt now, not when the queue reaches this call: callers
+    // that overlap one attempt share its outcome instead of each waiting a timeout in turn.
+    const connected = this.client();
+    connected.catch(() => undefined);
+    const result = this.tail.then(async () => {
+      await connected;
+      return this.run<R>(text, values, options.idempotent ?? false);
+    });
     this.tail = result.catch(() => undefined);
     return result;
   }
 
-  private async run<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-    const client = await this.client();
+  private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
+    let client = await this.client();
+    if (!isOpen(client)) {
+      // Found closed before sending (e.g. dropped while the function was frozen): nothing was sent.
+      this.discard(client);
+      client = await this.client();
+    }
     try {
       return await client.query<R>(text, values);
     } catch (error) {
-      if (!this.retryOnConnectionError || !isConnectionError(error)) throw error;
+      if (!isConnectionError(error) && !isClientTimeout(error)) throw error;
       this.discard(client);
-      return (await this.client()).query<R>(text, values);
+      if (this.retryOnConnectionError && (neverSent(error) || idempotent)) {
+        return (await this.client()).query<R>(text, values);
+      }
+      const why = isClientTimeout(error)
+        ? `no reply within ${this.statementTimeoutMillis + CLIENT_TIMEOUT_GRACE_MS} ms (statementTimeoutMillis + 2 s)`
+        : `the connection was lost after the statement was sent (${(error as Error).message})`;
+      throw new OutcomeUnknownError(
+        `IamDatabaseConnection: outcome unknown for a statement to ${this.host}:${this.port}: ${why}; ` +
+        'the server may or may not have run it. It was not retried: pass { idempotent: true } for statements that are safe to repeat.',
+        error);
     }
   }
 
@@ -172,13 +277,35 @@ export class IamDatabaseConnection {
 
   private async connect(): Promise<Client> {
     try {
-      return await this.open(await this.authToken());
+      try {
+        return await this.open(await this.authToken());
+      } catch (error) {
+        if (!isAuthError(error)) throw error;
+        // The cached token may have been refused (expired credentials, clock skew): sign anew, once.
+        this.token = undefined;
+        return await this.open(await this.authToken());
+      }
     } catch (error) {
-      if (!isAuthError(error)) throw error;
-      // The cached token may have been refused (expired credentials, clock skew): sign anew, once.
-      this.token = undefined;
-      return this.open(await this.authToken());
+      throw this.explain(error);
     }
+  }
+
+  /** pg's messages name no endpoint or setting: say which, and what to check. */
+  private explain(error: unknown): unknown {
+    const endpoint = `${this.host}:${this.port}`;
+    const message = (error as Error).message ?? String(error);
+    if (/timeout expired|connection timeout/.test(message)) {
+      return new DatabaseConnectError(
+        `IamDatabaseConnection: no connection to ${endpoint} within connectionTimeoutMillis (${this.connectionTimeoutMillis} ms): ` +
+        'check that the function runs in the database VPC and that the database security group admits it on this port', error);
+    }
+    if (isAuthError(error)) {
+      return new DatabaseConnectError(
+        `IamDatabaseConnection: ${endpoint} refused the IAM token of user "${this.user}" (${message}): the user must be a member of ` +
+        `rds_iam (GRANT rds_iam TO "${this.user}") and the function's role needs rds-db:connect on dbuser:<cluster or proxy resource id>/${this.user}`,
+        error);
+    }
+    return error;
   }
 
   private async open(password: string): Promise<Client> {
@@ -188,8 +315,12 @@ export class IamDatabaseConnection {
       database: this.database,
       user: this.user,
       password,
-      ssl: verifyingTlsOptions(this.ca),
+      ssl: this.tls,
       connectionTimeoutMillis: this.connectionTimeoutMillis,
+      statement_timeout: this.statementTimeoutMillis,
+      query_timeout: this.statementTimeoutMillis + CLIENT_TIMEOUT_GRACE_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: this.keepAliveInitialDelayMillis,
     });
     // An idle connection killed by the server emits 'error' then 'end': forget it, and the next
     // call reconnects (without a listener, 'error' would crash the process).

@@ -6,7 +6,7 @@ import { AddressInfo } from 'net';
  * A loopback HTTP server speaking the two Lambda REST APIs the probe uses, Invoke and
  * GetProvisionedConcurrencyConfig, with Lambda's execution-environment model: an invocation reuses an
  * idle environment of its qualifier or initializes a new one (a cold start, with `Init Duration` in its
- * REPORT line); provisioned environments are initialized in advance; a qualifier with a concurrency
+ * REPORT line, or `initDurationMs` in its `platform.report` record with the JSON log format); provisioned environments are initialized in advance; a qualifier with a concurrency
  * limit answers 429 TooManyRequestsException when all its environments are busy.
  */
 export interface FakeQualifier {
@@ -20,6 +20,10 @@ export interface FakeQualifier {
   readonly maxConcurrency?: number;
   /** Answer without a log tail (as some Lambda-compatible endpoints do). */
   readonly noLogTail?: boolean;
+  /** The function's `LoggingConfig.LogFormat`. @default 'Text' */
+  readonly logFormat?: 'Text' | 'JSON';
+  /** Characters the function logs per invocation (in 100-character lines), to overflow the 4 KB tail. @default 0 */
+  readonly outputChars?: number;
 }
 
 export interface ReceivedRequest {
@@ -122,19 +126,15 @@ export async function startFakeLambda(functionName: string, qualifiers: Record<s
 
     const requestId = randomUUID();
     const fail = received.body.includes('"fail":true');
-    const report = `REPORT RequestId: ${requestId}\tDuration: ${state.spec.durationMs.toFixed(2)} ms\t`
-      + `Billed Duration: ${Math.ceil(state.spec.durationMs)} ms\tMemory Size: 128 MB\tMax Memory Used: ${cold ? 71 : 72} MB\t`
-      + (cold ? `Init Duration: ${state.spec.initMs.toFixed(2)} ms\t` : '');
-    const log = `START RequestId: ${requestId} Version: ${qualifier}\n`
-      + (fail ? `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"boom"}\n` : '')
-      + `END RequestId: ${requestId}\n${report}\n`;
+    const log = (state.spec.logFormat === 'JSON' ? jsonLog : textLog)({ requestId, qualifier, cold, fail, spec: state.spec });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-amz-executed-version': qualifier,
       'x-amzn-requestid': requestId,
     };
     if (received.logType === 'Tail' && !state.spec.noLogTail) {
-      headers['x-amz-log-result'] = Buffer.from(log).toString('base64');
+      // "the last 4 KB of the execution log" (Invoke API, LogType), cut on a byte
+      headers['x-amz-log-result'] = Buffer.from(log).subarray(-4096).toString('base64');
     }
     if (fail) {
       headers['x-amz-function-error'] = 'Unhandled';
@@ -157,4 +157,62 @@ export async function startFakeLambda(functionName: string, qualifiers: Record<s
       server.close(() => resolve());
     }),
   };
+}
+
+interface Invocation {
+  readonly requestId: string;
+  readonly qualifier: string;
+  readonly cold: boolean;
+  readonly fail: boolean;
+  readonly spec: FakeQualifier;
+}
+
+/** The plain-text log of an invocation: START, the function's lines, END and the REPORT line. */
+/** The function's own log lines: `outputChars` characters in lines of 100. */
+function output(spec: FakeQualifier): string[] {
+  const chars = spec.outputChars ?? 0;
+  return Array.from({ length: Math.ceil(chars / 100) }, (_, i) => `line ${i} `.padEnd(Math.min(100, chars - i * 100), 'x'));
+}
+
+function textLog({ requestId, qualifier, cold, fail, spec }: Invocation): string {
+  const report = `REPORT RequestId: ${requestId}\tDuration: ${spec.durationMs.toFixed(2)} ms\t`
+    + `Billed Duration: ${Math.ceil(spec.durationMs)} ms\tMemory Size: 128 MB\tMax Memory Used: ${cold ? 71 : 72} MB\t`
+    + (cold ? `Init Duration: ${spec.initMs.toFixed(2)} ms\t` : '');
+  return `START RequestId: ${requestId} Version: ${qualifier}\n`
+    + output(spec).map((message) => `${new Date().toISOString()}\t${requestId}\tINFO\t${message}\n`).join('')
+    + (fail ? `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"boom"}\n` : '')
+    + `END RequestId: ${requestId}\n${report}\n`;
+}
+
+/**
+ * The JSON-format log of an invocation, one record per line: `platform.start`, the function's records,
+ * `platform.report`. The record shapes are the Telemetry API's event schema
+ * (https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html), which the JSON log
+ * format uses for system logs.
+ */
+function jsonLog({ requestId, qualifier, cold, fail, spec }: Invocation): string {
+  const time = () => new Date().toISOString();
+  const records: object[] = [{ time: time(), type: 'platform.start', record: { requestId, version: qualifier } }];
+  for (const message of output(spec)) {
+    records.push({ timestamp: time(), level: 'INFO', requestId, message });
+  }
+  if (fail) {
+    records.push({ timestamp: time(), level: 'ERROR', requestId, message: { errorType: 'Error', errorMessage: 'boom' } });
+  }
+  records.push({
+    time: time(),
+    type: 'platform.report',
+    record: {
+      requestId,
+      metrics: {
+        durationMs: spec.durationMs,
+        billedDurationMs: Math.ceil(spec.durationMs),
+        memorySizeMB: 128,
+        maxMemoryUsedMB: cold ? 71 : 72,
+        ...(cold ? { initDurationMs: spec.initMs } : {}),
+      },
+      status: fail ? 'error' : 'success',
+    },
+  });
+  return `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
 }

@@ -52,6 +52,9 @@ function knownRetentionSeconds(d: Draft): number | undefined {
 }
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+/** StreamProcessor's documented maxRecordAge default (1 hour). */
+const DEFAULT_MAX_RECORD_AGE_SECONDS = 3600;
+
 const draft: fc.Arbitrary<Draft> = fc.record({
   source: fc.constantFrom<SourceKind>('new-stream', 'existing-stream', 'owned-stream', 'owned-table', 'imported-table'),
   shardCount: opt(fc.integer({ min: 1, max: 20 })),
@@ -77,9 +80,13 @@ const draft: fc.Arbitrary<Draft> = fc.record({
 }).map(({ maxRecordAgeShare, ...d }): Draft => {
   // Valid: maxRecordAge in 60 s - 7 days and within the stream's retention; AT_TIMESTAMP only on Kinesis.
   const bound = Math.min(7 * 86_400, knownRetentionSeconds(d as Draft) ?? 7 * 86_400);
+  const maxRecordAgeSeconds = maxRecordAgeShare === undefined ? undefined : 60 + Math.floor(maxRecordAgeShare * (bound - 60));
+  // Valid: the iterator-age alarm threshold within maxRecordAge (default 1 hour), or it could never fire.
+  const alarmBound = Math.floor((maxRecordAgeSeconds ?? DEFAULT_MAX_RECORD_AGE_SECONDS) / 60);
   return {
     ...d,
-    maxRecordAgeSeconds: maxRecordAgeShare === undefined ? undefined : 60 + Math.floor(maxRecordAgeShare * (bound - 60)),
+    maxRecordAgeSeconds,
+    iteratorAgeAlarmMinutes: d.iteratorAgeAlarmMinutes === undefined ? undefined : Math.min(d.iteratorAgeAlarmMinutes, alarmBound),
     startingPosition: d.startingPosition === 'AT_TIMESTAMP' && !isKinesis(d as Draft) ? 'LATEST' : d.startingPosition,
   };
 });
@@ -186,6 +193,11 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
     .map((v) => fault('shardCount', (p) => ({ ...p, source: StreamSource.newKinesisStream({ shardCount: v }) }))),
   fc.oneof(fc.integer({ min: 1, max: 23 }), fc.integer({ min: 8761, max: 100_000 }))
     .map((h) => fault('retentionPeriod', (p) => ({ ...p, source: StreamSource.newKinesisStream({ retentionPeriod: Duration.hours(h) }) }))),
+  // An iterator-age alarm above maxRecordAge can never fire.
+  fc.integer({ min: 1, max: 1440 }).map((m) => fault('iteratorAgeAlarmThreshold', (p) => ({
+    ...p,
+    iteratorAgeAlarmThreshold: (p.maxRecordAge ?? Duration.seconds(DEFAULT_MAX_RECORD_AGE_SECONDS)).plus(Duration.minutes(m)),
+  }), (d) => !d.tokens)), // a token maxRecordAge cannot be compared at synth (and is not refused)
   fc.constant(fault('consumer', (p) => ({ ...p, consumer: undefined, consumerProps: undefined }))),
   fc.constant(fault('consumerProps', (p, stack) => ({
     ...p,
