@@ -141,7 +141,8 @@ export class LatencyGate {
     validateDurationRange('maxP99', options.maxP99, Duration.millis(1), Duration.minutes(15));
     // More requests in flight than provisioned environments: the extra ones run on on-demand
     // environments, each new one a cold start, so a gate tolerating none could never pass.
-    if (provisionedConcurrency !== undefined && allResolved(concurrency, maxColdStarts) && maxColdStarts === 0 && concurrency > provisionedConcurrency) {
+    const noColdStartAllowed = allResolved(concurrency, maxColdStarts) && maxColdStarts === 0;
+    if (provisionedConcurrency !== undefined && noColdStartAllowed && concurrency > provisionedConcurrency) {
       throw new Error(
         `concurrency must be at most ${provisionedConcurrency} (the provisioned concurrency of alias '${aliasName}') while maxColdStarts is 0, got ${concurrency}: ` +
         'lower concurrency, or allow cold starts with maxColdStarts',

@@ -233,7 +233,10 @@ describe('ProvisionedFunction overrides', () => {
       TreatMissingData: 'notBreaching',
     });
     t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
-      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: stack.getLogicalId(fn.newVersionErrorsAlarm!.node.defaultChild as cloudwatch.CfnAlarm) } }] },
+      AlarmConfiguration: {
+        Enabled: true,
+        Alarms: [{ Name: { Ref: stack.getLogicalId(fn.newVersionErrorsAlarm!.node.defaultChild as cloudwatch.CfnAlarm) } }],
+      },
       AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
     });
     expect(fn.alarms).not.toContain(fn.newVersionErrorsAlarm);

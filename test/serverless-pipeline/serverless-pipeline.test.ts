@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, CfnOutput, CfnParameter, Duration, Lazy, Stack, Stage } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, Annotations as CdkAnnotations, Duration, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -106,6 +106,9 @@ describe('ServerlessPipeline defaults', () => {
       () => PipelineSource.connection('my-org/my-service', 'main', CONNECTION_ARN),
       (scope) => PipelineSource.codeCommit(codecommit.Repository.fromRepositoryName(scope, 'Repo', 'existing')),
     ];
+    // Acknowledged by id, the warning goes away.
+    CdkAnnotations.of(pipeline).acknowledgeWarning('cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('CodeCommit is closed'));
     for (const source of sources) {
       const otherApp = new App();
       const otherStack = new Stack(otherApp, 'PipelineStack');

@@ -46,7 +46,8 @@ const gate: fc.Arbitrary<Gate> = fc.record({
   // maxColdStarts <= requests, and concurrency <= the provisioned concurrency while no cold start is allowed.
   const requested = g.requests === undefined ? undefined : Math.max(g.requests, g.concurrency ?? SERVICE_PROVISIONED_CONCURRENCY);
   const maxColdStarts = g.maxColdStarts === undefined ? undefined : g.maxColdStarts % ((requested ?? 100) + 1);
-  const concurrency = g.concurrency === undefined || (maxColdStarts ?? 0) > 0 ? g.concurrency : Math.min(g.concurrency, SERVICE_PROVISIONED_CONCURRENCY);
+  const concurrency = g.concurrency === undefined || (maxColdStarts ?? 0) > 0
+    ? g.concurrency : Math.min(g.concurrency, SERVICE_PROVISIONED_CONCURRENCY);
   const requests = requested ?? (concurrency !== undefined && concurrency > 100 ? concurrency : undefined);
   return { ...g, concurrency, requests, maxColdStarts };
 });
