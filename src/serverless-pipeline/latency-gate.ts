@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
 import { ProvisionedFunction } from '../provisioned-function';
@@ -214,21 +215,17 @@ function probeDuration(duration: Duration): string {
  * here without auto-scaling (whose schedules could set any value). Otherwise undefined.
  */
 function knownProvisionedConcurrency(alias: lambda.IAlias): number | undefined {
+  let value: unknown;
   const owner = alias.node.scope;
-  const value = owner instanceof ProvisionedFunction && owner.alias === alias ? owner.provisionedConcurrencyFloor
-    : alias instanceof lambda.Alias && !alias.node.tryFindChild(ALIAS_SCALING_ID)
-      ? resolvedPositive((alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig)
+  if (owner instanceof ProvisionedFunction && owner.alias === alias) {
+    value = owner.provisionedConcurrencyFloor;
+  } else if (alias instanceof lambda.Alias && !alias.node.findAll().some((c) => c instanceof appscaling.CfnScalableTarget)) {
+    const config = (alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig;
+    value = config && !Token.isUnresolved(config)
+      ? (config as lambda.CfnAlias.ProvisionedConcurrencyConfigurationProperty).provisionedConcurrentExecutions
       : undefined;
-  return value !== undefined && !Token.isUnresolved(value) ? value : undefined;
-}
-
-/** The construct id aws-cdk's `Alias.addAutoScaling` gives the alias's scalable target. */
-const ALIAS_SCALING_ID = 'AliasScaling';
-
-function resolvedPositive(config: lambda.CfnAlias['provisionedConcurrencyConfig']): number | undefined {
-  if (config === undefined || Token.isUnresolved(config)) return undefined;
-  const value = (config as lambda.CfnAlias.ProvisionedConcurrencyConfigurationProperty).provisionedConcurrentExecutions;
-  return typeof value === 'number' && value > 0 ? value : undefined;
+  }
+  return typeof value === 'number' && !Token.isUnresolved(value) && value > 0 ? value : undefined;
 }
 
 function isAlias(fn: lambda.IFunction): fn is lambda.IAlias {
