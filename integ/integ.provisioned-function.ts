@@ -7,8 +7,10 @@ import { enforceNag } from './support/gates';
 
 /**
  * Deploys a ProvisionedFunction with auto-scaling and a CodeDeploy group, then proves on AWS that
- * (1) the alias's provisioned concurrency reaches READY and (2) an invocation through the alias
- * succeeds and runs in a provisioned environment (Lambda sets AWS_LAMBDA_INITIALIZATION_TYPE).
+ * (1) the alias's provisioned concurrency reaches READY at the auto-scaling floor although the
+ * alias declares none (registering the scalable target allocates it: the scalable target alone
+ * owns the value) and (2) an invocation through the alias succeeds and runs in a provisioned
+ * environment (Lambda sets AWS_LAMBDA_INITIALIZATION_TYPE).
  */
 const app = new App();
 const stack = new Stack(app, 'ProvisionedFunctionInteg');

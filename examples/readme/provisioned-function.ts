@@ -54,12 +54,12 @@ const checkout = new ProvisionedFunction(stack, 'Checkout', {
   alarmTopic: onCall,
 });
 
-// Roll a deployment back when the alias reports errors (the alarm needs the construct's metric,
-// so it is added after construction).
-checkout.deploymentGroup!.addAlarm(new cloudwatch.Alarm(stack, 'CheckoutErrors', {
-  metric: checkout.metricErrors({ period: Duration.minutes(1) }),
-  threshold: 1,
-  evaluationPeriods: 1,
+// The new version's errors already roll back (newVersionErrorsAlarm). Add other reasons, e.g. a
+// slow alias (the alarm needs the construct's metric, so it is added after construction).
+checkout.deploymentGroup!.addAlarm(new cloudwatch.Alarm(stack, 'CheckoutSlow', {
+  metric: checkout.metricDuration({ statistic: 'p99', period: Duration.minutes(1) }),
+  threshold: 500,
+  evaluationPeriods: 3,
 }));
 
 checkout.addEventSource(new SqsEventSource(queue)); // the alias consumes the queue

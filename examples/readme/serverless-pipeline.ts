@@ -25,7 +25,7 @@ declare const stack: Stack;
 declare const connectionArn: string;
 
 const delivery = new ServerlessPipeline(stack, 'Delivery', {
-  source: PipelineSource.newCodeCommitRepository('orders-service'),
+  source: PipelineSource.connection('my-org/orders-service', 'main', connectionArn),
 });
 const beta = new OrdersStage(stack, 'Beta');
 delivery.addStage(beta, {
@@ -33,19 +33,18 @@ delivery.addStage(beta, {
 });
 delivery.addStage(new OrdersStage(stack, 'Prod'), { manualApproval: true });
 
-const pipeline = new ServerlessPipeline(stack, 'HostedDelivery', {
-  source: PipelineSource.connection('my-org/orders-service', 'main', connectionArn),
+const pipeline = new ServerlessPipeline(stack, 'CustomDelivery', {
+  source: PipelineSource.connection('my-org/orders-service', 'release', connectionArn),
   testCommands: ['npm run lint', 'npm test'],
   synthCommands: ['npx cdk synth --strict'],
   buildLogRetention: logs.RetentionDays.SIX_MONTHS,
 });
-const prod = new OrdersStage(stack, 'HostedProd');
+const prod = new OrdersStage(stack, 'CustomProd');
 pipeline.addStage(prod, {
   manualApproval: true,
   latencyGates: [LatencyGate.forAlias(prod.service.alias, {
-    concurrency: 2, // at most the alias's provisioned concurrency
     requests: 500,
-    maxColdStarts: 0,
+    maxColdStarts: 0, // concurrency defaults to the alias's provisioned concurrency (2)
     maxP99: Duration.millis(250),
   })],
 });

@@ -1,4 +1,4 @@
-import { Duration, Stack, StackProps, Stage, StageProps } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack, StackProps, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AuroraIamFunctionExampleStack } from './aurora-iam-function';
 import { DurableSubscriberExampleStack } from './durable-subscriber';
@@ -22,22 +22,30 @@ export class ExamplesStage extends Stage {
 }
 
 /**
- * The most common delivery setup: a CodeCommit repository, tests before synthesis, a beta stage,
- * then prod behind a manual approval, each stage gated on its API's `live` alias staying warm and fast.
+ * The most common delivery setup: a GitHub (or GitLab, Bitbucket) repository through a CodeStar
+ * connection (CodeCommit is closed to new customers), tests before synthesis, a beta stage, then
+ * prod behind a manual approval, each stage gated on its API's `live` alias staying warm and fast.
+ * The connection's ARN is a parameter: create the connection and complete its handshake in the
+ * console first (a new connection is PENDING until then).
  */
 export class ServerlessPipelineExampleStack extends Stack {
   public readonly delivery: ServerlessPipeline;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    const connectionArn = new CfnParameter(this, 'ConnectionArn', {
+      description: 'ARN of an AVAILABLE CodeStar connection to the repository holding this app',
+      allowedPattern: '^arn:[\\w-]+:(codestar-connections|codeconnections):.+$',
+    }).valueAsString;
     this.delivery = new ServerlessPipeline(this, 'Delivery', {
-      source: PipelineSource.newCodeCommitRepository('serverless-patterns-examples'),
+      source: PipelineSource.connection('my-org/serverless-patterns-examples', 'main', connectionArn),
     });
     for (const [name, manualApproval] of [['Beta', false], ['Prod', true]] as const) {
       const stage = new ExamplesStage(this, name);
       this.delivery.addStage(stage, {
         manualApproval,
-        latencyGates: [LatencyGate.forAlias(stage.api.api.alias, { concurrency: 2, requests: 200, maxP99: Duration.millis(300) })],
+        // Concurrency defaults to the alias's provisioned concurrency floor (2): every request warm.
+        latencyGates: [LatencyGate.forAlias(stage.api.api.alias, { requests: 200, maxP99: Duration.millis(300) })],
       });
     }
   }

@@ -60,7 +60,9 @@ export interface ProvisionedConcurrencySchedule {
  */
 export interface ProvisionedConcurrencyAutoScaling {
   /**
-   * The lowest provisioned concurrency auto-scaling may set. Must be <= `provisionedConcurrency`.
+   * The lowest provisioned concurrency auto-scaling may set, and the value a first deployment
+   * allocates. Must be >= 1 (a zero floor would leave the alias without provisioned concurrency,
+   * and target tracking without the utilization metric it scales on) and <= `provisionedConcurrency`.
    *
    * @default - the `provisionedConcurrency` of the construct
    */
@@ -99,10 +101,10 @@ export interface GradualDeployment {
   readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
 
   /**
-   * Alarms that stop the deployment and roll back to the previous version when they fire,
-   * typically on the new version's errors.
+   * More alarms that stop the deployment and roll back to the previous version when they fire.
+   * The construct always adds one on the new version's function errors (`newVersionErrorsAlarm`).
    *
-   * @default - no alarms (only a failed hook rolls back)
+   * @default - only `newVersionErrorsAlarm` (and a failed hook) roll back
    */
   readonly alarms?: cloudwatch.IAlarm[];
 
@@ -149,7 +151,9 @@ export interface ProvisionedFunctionProps extends lambda.FunctionProps {
 
   /**
    * Number of execution environments Lambda keeps initialized for the alias (>= 1). With
-   * `autoScaling`, the value each deployment starts from.
+   * `autoScaling`, Application Auto Scaling owns the value: this is then the floor it never scales
+   * below, unless `autoScaling.minCapacity` sets a lower one, and deployments leave the current
+   * value as they find it.
    *
    * @see https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
    */
@@ -195,12 +199,25 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
   public readonly version: lambda.Version;
   /** The alias callers invoke; it holds the provisioned concurrency. */
   public readonly alias: lambda.Alias;
-  /** The scalable provisioned concurrency, when `autoScaling` is set. */
+  /**
+   * The scalable provisioned concurrency, when `autoScaling` is set: it then alone sets the
+   * alias's provisioned concurrency.
+   */
   public readonly scalableTarget?: lambda.IScalableFunctionAttribute;
   /** The CodeDeploy deployment group, when `deployment` is set. */
   public readonly deploymentGroup?: codedeploy.LambdaDeploymentGroup;
   /** Alarms on spillover to cold environments and on sustained high utilization. */
   public readonly alarms: cloudwatch.Alarm[];
+  /**
+   * The alarm on function errors of the version being deployed, which rolls a CodeDeploy
+   * deployment back, when `deployment` is set.
+   */
+  public readonly newVersionErrorsAlarm?: cloudwatch.Alarm;
+  /**
+   * The lowest provisioned concurrency the alias has once deployed: `autoScaling.minCapacity`
+   * when given, otherwise `provisionedConcurrency`.
+   */
+  public readonly provisionedConcurrencyFloor: number;
   /** The function's execution role. */
   public readonly grantPrincipal: iam.IPrincipal;
 
@@ -228,14 +245,19 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
       maxEventAge,
       retryAttempts,
     });
-    // Set on the L1: the L2 compares the value with 0 and so rejects a token (a negative number).
-    (this.alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig = {
-      provisionedConcurrentExecutions: provisionedConcurrency,
-    };
-
-    if (autoScaling) {
+    this.provisionedConcurrencyFloor = autoScaling?.minCapacity ?? provisionedConcurrency;
+    if (!autoScaling) {
+      // Set on the L1: the L2 compares the value with 0 and so rejects a token (a negative number).
+      (this.alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig = {
+        provisionedConcurrentExecutions: provisionedConcurrency,
+      };
+    } else {
+      // One owner per value: with auto-scaling the scalable target alone sets the provisioned
+      // concurrency (registering it moves the current value into [min, max]). Were it also on the
+      // alias, every stack update of the alias would put it back to `provisionedConcurrency`,
+      // dropping whatever target tracking or a schedule had set (see the README).
       this.scalableTarget = this.alias.addAutoScaling({
-        minCapacity: autoScaling.minCapacity ?? provisionedConcurrency,
+        minCapacity: this.provisionedConcurrencyFloor,
         maxCapacity: autoScaling.maxCapacity,
       });
       this.scalableTarget.scaleOnUtilization({ utilizationTarget: autoScaling.utilizationTarget ?? 0.7 });
@@ -267,10 +289,23 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
     ];
 
     if (deployment) {
+      this.newVersionErrorsAlarm = createAlarm(this, 'NewVersionErrorsAlarm', {
+        metric: this.metricNewVersionErrors(),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        description: `Invocations of ${this.node.path} running its current version ended in a function error; during a CodeDeploy deployment of that version, this rolls the alias back to the previous one.`,
+      }, alarmTopic);
       this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
         alias: this.alias,
         deploymentConfig: deployment.deploymentConfig,
-        alarms: [...(deployment.alarms ?? []), ...(deployment.rollbackOnConstructAlarms ? this.alarms : [])],
+        alarms: [
+          this.newVersionErrorsAlarm,
+          ...(deployment.alarms ?? []),
+          ...(deployment.rollbackOnConstructAlarms ? this.alarms : []),
+        ],
+        // Explicit rather than aws-cdk's defaults: a failed hook and any alarm both roll back; a
+        // deployment stopped by hand is left where it was stopped.
+        autoRollback: { failedDeployment: true, deploymentInAlarm: true, stoppedDeployment: false },
         preHook: deployment.preHook,
         postHook: deployment.postHook,
       });
@@ -344,6 +379,26 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.alias.metricErrors(props);
+  }
+
+  /**
+   * Function errors of invocations of the alias that ran this construct's current version (the
+   * `ExecutedVersion` dimension): while CodeDeploy shifts traffic, the errors of the new version
+   * alone, not those of the version it replaces.
+   *
+   * @default - sum over 1 minute
+   */
+  public metricNewVersionErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metric('Errors', {
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+      ...props,
+      dimensionsMap: {
+        FunctionName: this.lambdaFunction.functionName,
+        Resource: `${this.lambdaFunction.functionName}:${this.alias.aliasName}`,
+        ExecutedVersion: this.version.version,
+      },
+    });
   }
 
   /**

@@ -1,13 +1,17 @@
 import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { ProvisionedFunction } from '../provisioned-function';
 
 /** Thresholds and load of a latency gate. */
 export interface LatencyGateOptions {
   /**
-   * Concurrent requests the probe keeps in flight. Valid range: 1-1000.
-   * To prove there are no cold starts, keep it at or below the alias's provisioned concurrency.
-   * @default 10
+   * Concurrent requests the probe keeps in flight. Valid range: 1-1000. While `maxColdStarts` is
+   * 0, at most the alias's provisioned concurrency when it is known at synth time: requests beyond
+   * it run on on-demand environments, which start cold.
+   * @default - the alias's provisioned concurrency when known at synth time (a `ProvisionedFunction`'s
+   * floor, or a literal `provisionedConcurrentExecutions` of an alias without auto-scaling), else 10
    */
   readonly concurrency?: number;
   /**
@@ -59,7 +63,7 @@ export class LatencyGate {
     const cfnFunction = fn.node.defaultChild;
     const explicitName = !Token.isUnresolved(fn.functionName) ? fn.functionName
       : cfnFunction instanceof lambda.CfnFunction ? cfnFunction.functionName : undefined;
-    return new LatencyGate(output, alias.aliasName, options, Stack.of(fn), explicitName);
+    return new LatencyGate(output, alias.aliasName, options, Stack.of(fn), explicitName, knownProvisionedConcurrency(alias));
   }
 
   /**
@@ -119,13 +123,14 @@ export class LatencyGate {
     options: LatencyGateOptions,
     functionStack: Stack,
     explicitFunctionName: string | undefined,
+    provisionedConcurrency?: number,
   ) {
     if (!Token.isUnresolved(aliasName) && !/^(?!\d+$)[\w-]{1,128}$/.test(aliasName)) {
       throw new Error(
         `aliasName must name an alias (1-128 letters, digits, '-' or '_', not only digits: a latency gate probes an alias, not a version), got '${aliasName}'`,
       );
     }
-    const concurrency = options.concurrency ?? 10;
+    const concurrency = options.concurrency ?? Math.min(provisionedConcurrency ?? 10, 1000);
     const requests = options.requests ?? 100;
     const maxColdStarts = options.maxColdStarts ?? 0;
     validateIntegerRange('concurrency', concurrency, 1, 1000);
@@ -135,6 +140,15 @@ export class LatencyGate {
     }
     validateIntegerRange('maxColdStarts', maxColdStarts, 0, Token.isUnresolved(requests) ? 100_000 : requests);
     validateDurationRange('maxP99', options.maxP99, Duration.millis(1), Duration.minutes(15));
+    // More requests in flight than provisioned environments: the extra ones run on on-demand
+    // environments, each new one a cold start, so a gate tolerating none could never pass.
+    const noColdStartAllowed = allResolved(concurrency, maxColdStarts) && maxColdStarts === 0;
+    if (provisionedConcurrency !== undefined && noColdStartAllowed && concurrency > provisionedConcurrency) {
+      throw new Error(
+        `concurrency must be at most ${provisionedConcurrency} (the provisioned concurrency of alias '${aliasName}') while maxColdStarts is 0, got ${concurrency}: ` +
+        'lower concurrency, or allow cold starts with maxColdStarts',
+      );
+    }
 
     this.functionOutput = functionOutput;
     this.aliasName = aliasName;
@@ -193,6 +207,25 @@ function probeDuration(duration: Duration): string {
     throw new Error(`maxP99 must be given in millis, seconds, minutes or hours when it is a token, got ${duration.toHumanString()}`);
   }
   return duration.formatTokenToNumber().replace(/ \w+$/, unit);
+}
+
+/**
+ * The provisioned concurrency the alias has at least once deployed, when it is known at synth time:
+ * a `ProvisionedFunction`'s floor, or the literal `ProvisionedConcurrencyConfig` of an alias defined
+ * here without auto-scaling (whose schedules could set any value). Otherwise undefined.
+ */
+function knownProvisionedConcurrency(alias: lambda.IAlias): number | undefined {
+  let value: unknown;
+  const owner = alias.node.scope;
+  if (owner instanceof ProvisionedFunction && owner.alias === alias) {
+    value = owner.provisionedConcurrencyFloor;
+  } else if (alias instanceof lambda.Alias && !alias.node.findAll().some((c) => c instanceof appscaling.CfnScalableTarget)) {
+    const config = (alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig;
+    value = config && !Token.isUnresolved(config)
+      ? (config as lambda.CfnAlias.ProvisionedConcurrencyConfigurationProperty).provisionedConcurrentExecutions
+      : undefined;
+  }
+  return typeof value === 'number' && !Token.isUnresolved(value) && value > 0 ? value : undefined;
 }
 
 function isAlias(fn: lambda.IFunction): fn is lambda.IAlias {

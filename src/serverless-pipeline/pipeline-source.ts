@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
@@ -29,17 +29,22 @@ export interface NewCodeCommitRepositoryOptions {
 }
 
 /**
- * Where the pipeline gets the CDK app from. One of: a CodeCommit repository the pipeline creates
- * (the quick start), an existing CodeCommit repository, or a hosted Git repository (GitHub,
- * GitLab, Bitbucket) through a CodeStar connection.
+ * Where the pipeline gets the CDK app from. One of: a hosted Git repository (GitHub, GitLab,
+ * Bitbucket) through a CodeStar connection, an existing CodeCommit repository, or a CodeCommit
+ * repository the pipeline creates (for accounts that may still create CodeCommit repositories).
  */
 export abstract class PipelineSource {
   /**
    * A new CodeCommit repository, created in the pipeline's stack (construct id `Repository`) and
    * exposed as `ServerlessPipeline.repository`.
    *
+   * AWS closed CodeCommit to new customers on 25 July 2024: an account that is not already a
+   * CodeCommit customer cannot create the repository. The pipeline gets a synth warning saying so
+   * (`cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers`); prefer `connection`.
+   *
    * @param repositoryName name of the repository (1-100 letters, digits, `.`, `_` or `-`)
    * @see https://docs.aws.amazon.com/codecommit/latest/userguide/limits.html
+   * @see https://aws.amazon.com/blogs/devops/how-to-migrate-your-aws-codecommit-repository-to-another-git-provider/
    */
   public static newCodeCommitRepository(repositoryName: string, options: NewCodeCommitRepositoryOptions = {}): PipelineSource {
     if (!Token.isUnresolved(repositoryName) && !/^[\w.-]{1,100}$/.test(repositoryName)) {
@@ -125,6 +130,11 @@ class NewRepositorySource extends PipelineSource {
       );
     }
     this.boundTo = scope;
+    Annotations.of(scope).addWarningV2('cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers',
+      `PipelineSource.newCodeCommitRepository('${this.repositoryName}'): AWS CodeCommit is closed to new customers ` +
+      '(since 25 July 2024, https://aws.amazon.com/blogs/devops/how-to-migrate-your-aws-codecommit-repository-to-another-git-provider/), ' +
+      'so an account that is not already a CodeCommit customer cannot create the repository. ' +
+      "Prefer PipelineSource.connection('owner/repository', branch, connectionArn) for GitHub, GitLab or Bitbucket.");
     const repository = new codecommit.Repository(scope, 'Repository', {
       repositoryName: this.repositoryName,
       description: this.description,

@@ -140,6 +140,7 @@ describe('ProvisionedFunction overrides', () => {
 
   test('auto-scaling defaults: floor at provisionedConcurrency, target tracking at 0.7', () => {
     const { fn, t } = build({ provisionedConcurrency: 3, autoScaling: { maxCapacity: 12 } });
+    expect(fn.provisionedConcurrencyFloor).toBe(3);
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 3,
       MaxCapacity: 12,
@@ -156,6 +157,31 @@ describe('ProvisionedFunction overrides', () => {
       },
     });
     expect(fn.scalableTarget).toBeDefined();
+  });
+
+  test('with auto-scaling the scalable target alone owns the provisioned concurrency: the alias has none', () => {
+    // An alias with ProvisionedConcurrencyConfig would set the value back to provisionedConcurrency
+    // on every update CloudFormation makes to it (each new version), dropping a scaled-up or
+    // scheduled floor. Registering the scalable target moves the current value into [min, max]
+    // (RegisterScalableTarget API reference), so the floor is allocated without the alias.
+    const { fn, t } = build({ provisionedConcurrency: 3, autoScaling: { maxCapacity: 12 } });
+    t.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3 });
+    // The target names the alias through its Ref, so CloudFormation creates it once the alias exists.
+    const target = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'))[0];
+    expect(JSON.stringify(target.Properties.ResourceId)).toContain(`"Ref":"${Stack.of(fn).getLogicalId(fn.alias.node.defaultChild as lambda.CfnAlias)}"`);
+  });
+
+  test('removing auto-scaling hands the value back to the alias, so no orphaned capacity is left', () => {
+    // aws-cdk #31507: deleting a scalable target leaves the provisioned concurrency it set. Without
+    // autoScaling the alias declares the value again, and its update replaces what was left.
+    const withScaling = build({ provisionedConcurrency: 4, autoScaling: { maxCapacity: 12 } }).t;
+    const without = build({ provisionedConcurrency: 4 }).t;
+    withScaling.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+    without.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    without.hasResourceProperties('AWS::Lambda::Alias', { ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 4 } });
+    // Same logical id for the alias in both: an update of the one alias, not a replacement.
+    expect(Object.keys(withScaling.findResources('AWS::Lambda::Alias'))).toEqual(Object.keys(without.findResources('AWS::Lambda::Alias')));
   });
 
   test('auto-scaling overrides: bounds, target and a business-hours schedule in a time zone', () => {
@@ -184,6 +210,50 @@ describe('ProvisionedFunction overrides', () => {
     });
   });
 
+  test('gradual deployment rolls back on errors of the new version alone (ExecutedVersion), and on a failed hook', () => {
+    const { stack, fn, t } = build({ deployment: { deploymentConfig: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES } });
+    const functionRef = { Ref: stack.getLogicalId(fn.lambdaFunction.node.defaultChild as lambda.CfnFunction) };
+    const versionId = Object.keys(t.findResources('AWS::Lambda::Version'))[0];
+    // The dimensions Lambda emits for invocations through an alias, per version that ran them
+    // (Lambda developer guide, "Viewing metrics": ExecutedVersion; AWS SAM's safe deployments
+    // example alarms on exactly FunctionName, Resource '<function>:<alias>' and ExecutedVersion).
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [
+        { Name: 'ExecutedVersion', Value: { 'Fn::GetAtt': [versionId, 'Version'] } },
+        { Name: 'FunctionName', Value: functionRef },
+        { Name: 'Resource', Value: { 'Fn::Join': ['', [functionRef, ':live']] } },
+      ],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+    });
+    t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      AlarmConfiguration: {
+        Enabled: true,
+        Alarms: [{ Name: { Ref: stack.getLogicalId(fn.newVersionErrorsAlarm!.node.defaultChild as cloudwatch.CfnAlarm) } }],
+      },
+      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+    });
+    expect(fn.alarms).not.toContain(fn.newVersionErrorsAlarm);
+  });
+
+  test('gradual deployment with auto-scaling: the alias stays without provisioned concurrency', async () => {
+    const { stack, t } = build({
+      autoScaling: { maxCapacity: 8 },
+      deployment: { deploymentConfig: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE },
+    });
+    t.hasResource('AWS::Lambda::Alias', {
+      Properties: Match.objectLike({ ProvisionedConcurrencyConfig: Match.absent() }),
+      UpdatePolicy: { CodeDeployLambdaAliasUpdate: Match.anyValue() },
+    });
+    await expectCleanStack(stack);
+  });
+
   test('gradual deployment: CodeDeploy shifts the alias, user alarms roll back, hooks run', () => {
     const stack = new Stack(new App(), 'S');
     const errors = new cloudwatch.Alarm(stack, 'Errors', { metric: new cloudwatch.Metric({ namespace: 'A', metricName: 'B' }), threshold: 1, evaluationPeriods: 1 });
@@ -199,7 +269,10 @@ describe('ProvisionedFunction overrides', () => {
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       DeploymentConfigName: 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
-      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: Match.stringLikeRegexp('^Errors') } }] },
+      AlarmConfiguration: {
+        Enabled: true,
+        Alarms: [{ Name: { Ref: Match.stringLikeRegexp('^ApiNewVersionErrorsAlarm') } }, { Name: { Ref: Match.stringLikeRegexp('^Errors') } }],
+      },
       AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
     });
     t.hasResource('AWS::Lambda::Alias', {
@@ -222,11 +295,17 @@ describe('ProvisionedFunction overrides', () => {
     t.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
       AlarmConfiguration: {
         Enabled: true,
-        Alarms: [{ Name: { Ref: Match.stringLikeRegexp('^ApiSpilloverAlarm') } }, { Name: { Ref: Match.stringLikeRegexp('^ApiHighUtilizationAlarm') } }],
+        Alarms: [
+          { Name: { Ref: Match.stringLikeRegexp('^ApiNewVersionErrorsAlarm') } },
+          { Name: { Ref: Match.stringLikeRegexp('^ApiSpilloverAlarm') } },
+          { Name: { Ref: Match.stringLikeRegexp('^ApiHighUtilizationAlarm') } },
+        ],
       },
     });
     const without = build({ deployment: { deploymentConfig: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE } }).t;
-    without.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { AlarmConfiguration: Match.absent() });
+    without.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      AlarmConfiguration: { Enabled: true, Alarms: [{ Name: { Ref: Match.stringLikeRegexp('^ApiNewVersionErrorsAlarm') } }] },
+    });
   });
 
   test('an alarm topic is notified on ALARM and on OK', () => {
@@ -456,6 +535,7 @@ describe('ProvisionedFunction validation', () => {
       timeout: Duration.seconds(n),
       autoScaling: { minCapacity: n, maxCapacity: n, utilizationTarget: target, schedules: [{ name: 'Peak', schedule: cron, minCapacity: n }] },
     });
+    new ProvisionedFunction(stack, 'Fixed', { ...base, aliasName: alias, provisionedConcurrency: n });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::Lambda::Alias', { Name: { Ref: 'AliasName' }, ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: { Ref: 'N' } } });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: { Ref: 'N' }, MaxCapacity: { Ref: 'N' } });

@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { App, CfnOutput, Duration, Lazy, Stack, Stage } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CfnOutput, CfnParameter, Annotations as CdkAnnotations, Duration, Lazy, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelineAction, pipelineStages } from './fixtures';
-import { LatencyGate, PipelineSource, ServerlessPipeline } from '../../src';
+import { LatencyGate, PipelineSource, ProvisionedFunction, ServerlessPipeline } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
@@ -94,6 +94,29 @@ describe('ServerlessPipeline defaults', () => {
     const source = Object.values(t.findResources('AWS::CodePipeline::Pipeline'))[0].Properties.Stages[0].Actions[0];
     expect(source.ActionTypeId).toEqual({ Category: 'Source', Owner: 'AWS', Provider: 'CodeCommit', Version: '1' });
     expect(source.Configuration).toEqual(expect.objectContaining({ BranchName: 'main', PollForSourceChanges: false }));
+  });
+
+  test('a new CodeCommit repository warns that CodeCommit is closed to new customers; the other sources do not', () => {
+    const { app, stack, pipeline } = newPipeline();
+    pipeline.addStage(new ServiceStage(app, 'Beta'));
+    build(stack, pipeline);
+    Annotations.fromStack(stack).hasWarning('/PipelineStack/Pipeline', Match.stringLikeRegexp(
+      "newCodeCommitRepository\\('my-service'\\): AWS CodeCommit is closed to new customers .*PipelineSource.connection.*\\[ack: cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers\\]"));
+    const sources: Array<(scope: Stack) => PipelineSource> = [
+      () => PipelineSource.connection('my-org/my-service', 'main', CONNECTION_ARN),
+      (scope) => PipelineSource.codeCommit(codecommit.Repository.fromRepositoryName(scope, 'Repo', 'existing')),
+    ];
+    // Acknowledged by id, the warning goes away.
+    CdkAnnotations.of(pipeline).acknowledgeWarning('cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('CodeCommit is closed'));
+    for (const source of sources) {
+      const otherApp = new App();
+      const otherStack = new Stack(otherApp, 'PipelineStack');
+      const other = new ServerlessPipeline(otherStack, 'Pipeline', { source: source(otherStack) });
+      other.addStage(new ServiceStage(otherApp, 'Beta'));
+      build(otherStack, other);
+      Annotations.fromStack(otherStack).hasNoWarning('*', Match.stringLikeRegexp('CodeCommit is closed'));
+    }
   });
 
   test('cdk-nag and cfn-lint clean (quick-start source, one stage)', async () => {
@@ -229,7 +252,8 @@ describe('latency gates', () => {
     expect(pipelineStages(t)[3]).toEqual(['Beta', [['Service.Prepare', 1], ['Service.Deploy', 2], ['LatencyGate', 3]]]);
     expect(buildSpec(t, 'Beta/LatencyGate').phases).toEqual({
       install: { commands: ['npm ci'] },
-      build: { commands: ['npx cdk-serverless-patterns probe "$LATENCY_GATE_FUNCTION_1" --qualifier live --concurrency 10 --requests 100 --max-cold-starts 0 --json'] },
+      // Concurrency defaults to the alias's provisioned concurrency (2), so no request needs a cold start.
+      build: { commands: ['npx cdk-serverless-patterns probe "$LATENCY_GATE_FUNCTION_1" --qualifier live --concurrency 2 --requests 100 --max-cold-starts 0 --json'] },
     });
     // The function's ARN crosses from the stage through an output the deploy action exports.
     const output = stage.service.resolve((stage.alias.node.findChild('LatencyGateFunctionArn') as any).value);
@@ -292,7 +316,8 @@ describe('latency gates', () => {
     pipeline.addStage(stage, { latencyGates: [LatencyGate.forAlias(stage.alias), LatencyGate.forAlias(canary, { maxColdStarts: 5 })] });
     const t = build(stack, pipeline);
     expect(buildSpec(t, 'Beta/LatencyGate').phases.build.commands).toEqual([
-      'npx cdk-serverless-patterns probe "$LATENCY_GATE_FUNCTION_1" --qualifier live --concurrency 10 --requests 100 --max-cold-starts 0 --json',
+      'npx cdk-serverless-patterns probe "$LATENCY_GATE_FUNCTION_1" --qualifier live --concurrency 2 --requests 100 --max-cold-starts 0 --json',
+      // An alias without provisioned concurrency: nothing to default to.
       'npx cdk-serverless-patterns probe "$LATENCY_GATE_FUNCTION_2" --qualifier canary --concurrency 10 --requests 100 --max-cold-starts 5 --json',
     ]);
     expect(JSON.parse(pipelineAction(t, 'Beta', 'LatencyGate').Configuration.EnvironmentVariables).map((e: any) => e.name))
@@ -405,6 +430,43 @@ describe('validation', () => {
   ])('gate thresholds %j', (options, error) => {
     const stage = new ServiceStage(new App(), 'Beta');
     expect(() => LatencyGate.forAlias(stage.alias, options)).toThrow(error);
+  });
+
+  test('concurrency above the alias\'s provisioned concurrency while maxColdStarts is 0 names both values', () => {
+    const stage = new ServiceStage(new App(), 'Beta');
+    expect(() => LatencyGate.forAlias(stage.alias, { concurrency: 10 }))
+      .toThrow("concurrency must be at most 2 (the provisioned concurrency of alias 'live') while maxColdStarts is 0, got 10");
+    expect(() => LatencyGate.forAlias(stage.alias, { concurrency: 2 })).not.toThrow();
+    // Cold starts allowed: more requests in flight than provisioned environments is a choice.
+    expect(LatencyGate.forAlias(stage.alias, { concurrency: 10, maxColdStarts: 8 }).concurrency).toBe(10);
+  });
+
+  test('a ProvisionedFunction\'s alias: its provisioned concurrency, or with auto-scaling its floor', () => {
+    const stage = new Stage(new App(), 'Beta');
+    const service = new Stack(stage, 'Service');
+    const props = { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;') };
+    const fixed = new ProvisionedFunction(service, 'Fixed', { ...props, provisionedConcurrency: 3 });
+    const scaled = new ProvisionedFunction(service, 'Scaled', { ...props, provisionedConcurrency: 5, autoScaling: { minCapacity: 2, maxCapacity: 20 } });
+    expect(LatencyGate.forAlias(fixed.alias).concurrency).toBe(3);
+    expect(LatencyGate.forAlias(scaled.alias).concurrency).toBe(2);
+    expect(() => LatencyGate.forAlias(scaled.alias, { concurrency: 5 }))
+      .toThrow("concurrency must be at most 2 (the provisioned concurrency of alias 'live') while maxColdStarts is 0, got 5");
+  });
+
+  test('an unknown provisioned concurrency is neither a default nor a bound', () => {
+    const stage = new ServiceStage(new App(), 'Beta');
+    const pc = new CfnParameter(stage.service, 'Pc', { type: 'Number' }).valueAsNumber;
+    const tokenAlias = new lambda.Alias(stage.service, 'Token', { aliasName: 'token', version: stage.fn.currentVersion });
+    (tokenAlias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig = { provisionedConcurrentExecutions: pc };
+    // aws-cdk's own auto-scaling on an alias: its schedules may set any value.
+    const scaledAlias = new lambda.Alias(stage.service, 'Scaled', { aliasName: 'scaled', version: stage.fn.currentVersion, provisionedConcurrentExecutions: 2 });
+    scaledAlias.addAutoScaling({ minCapacity: 1, maxCapacity: 10 });
+    const version = lambda.Version.fromVersionArn(stage.service, 'LegacyVersion', 'arn:aws:lambda:us-east-1:111111111111:function:legacy:7');
+    const imported = lambda.Alias.fromAliasAttributes(stage.service, 'Imported', { aliasName: 'live', aliasVersion: version });
+    for (const alias of [tokenAlias, scaledAlias, imported]) {
+      expect(LatencyGate.forAlias(alias).concurrency).toBe(10);
+      expect(LatencyGate.forAlias(alias, { concurrency: 50 }).concurrency).toBe(50);
+    }
   });
 
   test('a gate on an output of another stage', () => {

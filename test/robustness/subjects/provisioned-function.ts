@@ -165,6 +165,8 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
     : { ...p, reservedConcurrentExecutions: d.provisionedConcurrency - 1 }))),
   fc.constant(fault('autoScaling.minCapacity', (p, d) => (d.tokens ? undefined
     : { ...p, autoScaling: { minCapacity: d.provisionedConcurrency + 1, maxCapacity: d.provisionedConcurrency + 1, schedules: [] } }))),
+  // A zero floor: the alias would lose its provisioned concurrency (and target tracking its metric).
+  fc.constant(fault('autoScaling.minCapacity', (p) => ({ ...p, autoScaling: { ...scalingOf(p), minCapacity: 0, schedules: [] } }))),
   fc.constant(fault('autoScaling.maxCapacity', (p, d) => (d.tokens || d.provisionedConcurrency < 2 ? undefined
     : { ...p, autoScaling: { ...scalingOf(p), minCapacity: 1, maxCapacity: d.provisionedConcurrency - 1, schedules: [] } }))),
   fc.oneof(fc.double({ min: -1, max: 0.0999, noNaN: true }), fc.double({ min: 0.9001, max: 10, noNaN: true }))

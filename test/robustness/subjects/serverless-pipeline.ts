@@ -32,6 +32,8 @@ interface Draft {
   readonly stages: StageDraft[];
 }
 
+/** The provisioned concurrency of ServiceStage's `live` alias, which every gate probes. */
+const SERVICE_PROVISIONED_CONCURRENCY = 2;
 const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/);
 const gate: fc.Arbitrary<Gate> = fc.record({
   concurrency: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }),
@@ -40,11 +42,14 @@ const gate: fc.Arbitrary<Gate> = fc.record({
   maxP99Millis: fc.option(fc.integer({ min: 1, max: 15 * 60_000 }), { nil: undefined }),
   tokens: fc.boolean(),
 }).map((g) => {
-  // Valid: requests >= concurrency (defaults 10 and 100), maxColdStarts <= requests.
-  const concurrency = g.concurrency ?? 10;
-  const requests = g.requests === undefined ? (concurrency > 100 ? concurrency : undefined) : Math.max(g.requests, concurrency);
-  const maxColdStarts = g.maxColdStarts === undefined ? undefined : g.maxColdStarts % ((requests ?? 100) + 1);
-  return { ...g, requests, maxColdStarts };
+  // Valid: requests >= concurrency (defaults: the alias's provisioned concurrency, and 100),
+  // maxColdStarts <= requests, and concurrency <= the provisioned concurrency while no cold start is allowed.
+  const requested = g.requests === undefined ? undefined : Math.max(g.requests, g.concurrency ?? SERVICE_PROVISIONED_CONCURRENCY);
+  const maxColdStarts = g.maxColdStarts === undefined ? undefined : g.maxColdStarts % ((requested ?? 100) + 1);
+  const concurrency = g.concurrency === undefined || (maxColdStarts ?? 0) > 0
+    ? g.concurrency : Math.min(g.concurrency, SERVICE_PROVISIONED_CONCURRENCY);
+  const requests = requested ?? (concurrency !== undefined && concurrency > 100 ? concurrency : undefined);
+  return { ...g, concurrency, requests, maxColdStarts };
 });
 
 const draft: fc.Arbitrary<Draft> = fc.record({
@@ -80,6 +85,8 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   fc.constantFrom('no-slash', 'a/b/c', 'a /b')
     .map((repositoryName): Fault => ({ prop: 'repoString', draft: (d) => ({ ...d, source: 'connection', repositoryName }) })),
   outOfRange(1, 1000).map((concurrency): Fault => ({ prop: 'concurrency', gate: { concurrency, requests: 100_000 } })),
+  fc.integer({ min: SERVICE_PROVISIONED_CONCURRENCY + 1, max: 1000 })
+    .map((concurrency): Fault => ({ prop: 'concurrency', gate: { concurrency, requests: 100_000, maxColdStarts: 0 } })),
   outOfRange(1, 100_000).map((requests): Fault => ({ prop: 'requests', gate: { concurrency: 1, requests } })),
   fc.integer({ min: 2, max: 1000 }).map((concurrency): Fault => ({ prop: 'requests', gate: { concurrency, requests: concurrency - 1 } })),
   fc.integer({ min: 1, max: 1000 }).map((requests): Fault => ({ prop: 'maxColdStarts', gate: { concurrency: 1, requests, maxColdStarts: requests + 1 } })),
