@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import { CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
 import { SECURE_FUNCTION_DEFAULTS, createSecureFunction } from '../common/secure-function';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
@@ -83,6 +83,7 @@ export class AuroraIamDatabaseUser extends Construct {
     super(scope, id);
     validatePostgresIdentifier('userName', props.userName);
     for (const role of props.roles ?? []) validatePostgresIdentifier('roles', role);
+    claimDatabaseUser(this, props.cluster, props.userName);
     this.userName = props.userName;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -137,6 +138,48 @@ export class AuroraIamDatabaseUser extends Construct {
     this.resource.node.addDependency(props.cluster);
     for (const sg of props.cluster.connections.securityGroups) this.resource.node.addDependency(sg);
   }
+}
+
+/**
+ * The database users claimed in an app, per cluster: `<cluster key> <user name>` -> the path of
+ * the construct that manages it. Kept per app root, as two stacks of one app can reach one cluster.
+ */
+const CLAIMED_USERS = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Refuses a second construct managing the same PostgreSQL user on the same cluster: users are
+ * cluster-wide (not per database), so both would write the same role's grants and, with
+ * `DESTROY`, removing either would drop the other's user.
+ *
+ * A cluster defined in the app is known by its construct path. An imported one is known by its
+ * resource id when that is a literal, so two imports of one cluster are caught too; when it is a
+ * token, only by the import's path. A user name known only at deploy time cannot be checked.
+ */
+function claimDatabaseUser(claimant: Construct, cluster: rds.IDatabaseCluster, userName: string): void {
+  if (Token.isUnresolved(userName)) return;
+  const key = `${clusterKey(cluster)} ${userName}`;
+  let claimed = CLAIMED_USERS.get(claimant.node.root);
+  if (!claimed) {
+    claimed = new Map();
+    CLAIMED_USERS.set(claimant.node.root, claimed);
+  }
+  const owner = claimed.get(key);
+  if (owner !== undefined) {
+    throw new Error(`databaseUserName '${userName}' is managed twice on cluster ${cluster.node.path}, by ${owner} and by ${claimant.node.path}: ` +
+      'a PostgreSQL user belongs to the whole cluster, so removing either with DESTROY would drop the other\'s user. ' +
+      'Give each construct its own databaseUserName (userName of AuroraIamDatabaseUser), or let the second function log in as the first one\'s user with its grantConnect()');
+  }
+  claimed.set(key, claimant.node.path);
+}
+
+function clusterKey(cluster: rds.IDatabaseCluster): string {
+  try {
+    const resourceId = cluster.clusterResourceIdentifier;
+    if (!Token.isUnresolved(resourceId)) return resourceId;
+  } catch {
+    // an import without clusterResourceIdentifier (the user-creation handler only needs its endpoint)
+  }
+  return cluster.node.path;
 }
 
 /**
