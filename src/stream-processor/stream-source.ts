@@ -227,8 +227,9 @@ class KinesisSource extends StreamSource {
     if (stream.encryptionKey) {
       statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [stream.encryptionKey.keyArn] }));
     }
+    const common = { retentionPeriod, shardCount, stream, policyStatements: statements };
     if (!this.options.enhancedFanOut) {
-      return { eventSourceArn: stream.streamArn, retentionPeriod, shardCount, stream, policyStatements: statements };
+      return { ...common, eventSourceArn: stream.streamArn };
     }
     const streamConsumer = new kinesis.StreamConsumer(scope, 'StreamConsumer', {
       stream,
@@ -239,10 +240,12 @@ class KinesisSource extends StreamSource {
       actions: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
       resources: [streamConsumer.streamConsumerArn],
     }));
-    // CloudFormation reports the consumer created while it is still CREATING, when it cannot be read.
-    const mappingDependencies = [streamConsumerActive(scope, streamConsumer)];
     return {
-      eventSourceArn: streamConsumer.streamConsumerArn, retentionPeriod, shardCount, stream, streamConsumer, policyStatements: statements, mappingDependencies,
+      ...common,
+      eventSourceArn: streamConsumer.streamConsumerArn,
+      streamConsumer,
+      // CloudFormation reports the consumer created while it is still CREATING, when it cannot be read.
+      mappingDependencies: [streamConsumerActive(scope, streamConsumer)],
     };
   }
 }
