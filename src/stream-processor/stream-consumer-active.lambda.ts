@@ -4,7 +4,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 const kinesis = new KinesisClient({});
 
 /** Between two DescribeStreamConsumer calls (the API allows 20 per second per stream). */
-export const POLL_INTERVAL_MS = 2_000;
+const POLL_INTERVAL_MS = 2_000;
 
 /** Left of the invocation when the wait gives up, so that the failure is ours, not a Lambda timeout. */
 const MARGIN_MS = 10_000;
