@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
     '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    // The enhanced fan-out consumer wait handler (stream-processor); provided by the Lambda runtime.
+    '@aws-sdk/client-kinesis@^3',
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',
     'pg@^8',
@@ -179,6 +181,11 @@ project.eslint?.allowDevDeps('src/cli/**');
 // The AWS SDK v3 is provided by the Node.js Lambda runtime. nodejs24.x: cdk-nag (AwsSolutions-L1)
 // asks for the latest runtime.
 project.bundler.addBundle('src/aurora-iam-function/db-user.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: ['@aws-sdk/*'],
+});
+project.bundler.addBundle('src/stream-processor/stream-consumer-active.lambda.ts', {
   platform: 'node',
   target: 'node24',
   externals: ['@aws-sdk/*'],

@@ -11,6 +11,9 @@ import { enforceNag } from './support/gates';
  * The consumer records each good record in a table and reports a record whose data starts with
  * `poison` as a batch item failure; after the retries its failure context must reach the
  * on-failure queue.
+ *
+ * A second processor reads the same stream through an enhanced fan-out consumer (its mapping waits
+ * until the consumer is ACTIVE) and records what it reads under the `fan-out#` prefix.
  */
 const app = new App();
 const stack = new Stack(app, 'StreamProcessorKinesisInteg');
@@ -21,16 +24,10 @@ const processed = new dynamodb.Table(stack, 'Processed', {
   removalPolicy: RemovalPolicy.DESTROY,
 });
 
-const processor = new StreamProcessor(stack, 'Processor', {
-  source: StreamSource.newKinesisStream({ removalPolicy: RemovalPolicy.DESTROY }),
-  consumerProps: {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    environment: { TABLE_NAME: processed.tableName },
-    logGroup: new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
-    code: lambda.Code.fromInline(`
+const consumerCode = lambda.Code.fromInline(`
 const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
 const db = new DynamoDBClient({});
+const prefix = process.env.KEY_PREFIX ?? '';
 // Partial batch response: report the first failed record; Lambda retries from it, in order.
 exports.handler = async (event) => {
   for (const record of event.Records) {
@@ -38,13 +35,34 @@ exports.handler = async (event) => {
     if (data.startsWith('poison')) {
       return { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] };
     }
-    await db.send(new PutItemCommand({ TableName: process.env.TABLE_NAME, Item: { pk: { S: data } } }));
+    await db.send(new PutItemCommand({ TableName: process.env.TABLE_NAME, Item: { pk: { S: prefix + data } } }));
   }
   return { batchItemFailures: [] };
-};`),
+};`);
+
+const processor = new StreamProcessor(stack, 'Processor', {
+  source: StreamSource.newKinesisStream({ removalPolicy: RemovalPolicy.DESTROY }),
+  consumerProps: {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    environment: { TABLE_NAME: processed.tableName },
+    logGroup: new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
+    code: consumerCode,
   },
 });
 processed.grantWriteData(processor);
+
+const fanOut = new StreamProcessor(stack, 'FanOutProcessor', {
+  source: StreamSource.kinesis(processor.stream!, { enhancedFanOut: true }),
+  consumerProps: {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    environment: { TABLE_NAME: processed.tableName, KEY_PREFIX: 'fan-out#' },
+    logGroup: new logs.LogGroup(stack, 'FanOutConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
+    code: consumerCode,
+  },
+});
+processed.grantWriteData(fanOut);
 
 const integ = new IntegTest(app, 'StreamProcessorKinesisTest', { testCases: [stack] });
 const streamName = processor.stream!.streamName;
@@ -68,6 +86,10 @@ const poisonInQueue = integ.assertions.awsApiCall('SQS', 'receiveMessage', {
   })]),
 })).waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(15) });
 
-putGood.next(putPoison).next(goodProcessed).next(poisonInQueue);
+const goodReadThroughFanOut = integ.assertions.awsApiCall('DynamoDB', 'getItem', { TableName: processed.tableName, Key: { pk: { S: 'fan-out#good-1' } } })
+  .expect(ExpectedResult.objectLike({ Item: { pk: { S: 'fan-out#good-1' } } }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(15) });
+
+putGood.next(putPoison).next(goodProcessed).next(poisonInQueue).next(goodReadThroughFanOut);
 
 enforceNag(stack);

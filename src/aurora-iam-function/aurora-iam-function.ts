@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Token, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -192,6 +192,7 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     const database = databaseName ?? 'postgres';
     validatePostgresIdentifier('databaseUserName', userName);
     validatePostgresIdentifier('databaseName', database);
+    for (const role of databaseUserRoles ?? []) validatePostgresIdentifier('databaseUserRoles', role);
     validateNumberRange('serverlessV2MinCapacity', serverlessV2MinCapacity, 0, 256);
     validateNumberRange('serverlessV2MaxCapacity', serverlessV2MaxCapacity, 1, 256);
     validateDurationRange('backupRetention', backupRetention, Duration.days(1), Duration.days(35));
@@ -372,7 +373,7 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     // End-to-end IAM: the proxy logs in to the cluster with its own role's token, so it needs no secret.
     const role = new iam.Role(this, 'ProxyRole', { assumedBy: new iam.ServicePrincipal('rds.amazonaws.com') });
     this.cluster.grantConnect(role, userName);
-    return new rds.DatabaseProxy(this, 'Proxy', {
+    const proxy = new rds.DatabaseProxy(this, 'Proxy', {
       proxyTarget: rds.ProxyTarget.fromCluster(this.cluster),
       vpc,
       vpcSubnets: subnets,
@@ -381,6 +382,14 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
       requireTLS: true,
       securityGroups: [new ec2.SecurityGroup(this, 'ProxySecurityGroup', { vpc, description: 'AuroraIamFunction RDS Proxy' })],
     });
+    // Without the feature flag @aws-cdk/aws-rds:databaseProxyUniqueResourceName, DatabaseProxy names
+    // every proxy after its construct id ("Proxy"), and proxy names are unique per account and Region:
+    // a second AuroraIamFunction with a proxy would fail to deploy. This is the name the flag gives
+    // (so turning it on later replaces nothing): letters and digits of the stack name and construct
+    // path plus a hash, at most 60 characters, which meets RDS's rule (a letter first, then letters,
+    // digits and hyphens, 1-63 characters) because a stack name starts with a letter.
+    (proxy.node.defaultChild as rds.CfnDBProxy).dbProxyName = Names.uniqueResourceName(proxy, { maxLength: 60 });
+    return proxy;
   }
 }
 

@@ -1,15 +1,13 @@
 import * as path from 'path';
-import { CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { createCustomResourceProvider } from '../common/custom-resource';
 import { acknowledgeNagRule } from '../common/nag';
-import { SECURE_FUNCTION_DEFAULTS, createSecureFunction } from '../common/secure-function';
+import { createSecureFunction } from '../common/secure-function';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
 /** Properties of {@link AuroraIamDatabaseUser}. */
@@ -83,6 +81,7 @@ export class AuroraIamDatabaseUser extends Construct {
     super(scope, id);
     validatePostgresIdentifier('userName', props.userName);
     for (const role of props.roles ?? []) validatePostgresIdentifier('roles', role);
+    claimDatabaseUser(this, props.cluster, props.userName);
     this.userName = props.userName;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -106,17 +105,7 @@ export class AuroraIamDatabaseUser extends Construct {
     props.adminSecret.grantRead(this.handlerFunction);
     props.cluster.connections.allowDefaultPortFrom(this.handlerFunction, 'Database-user handler');
 
-    // The framework function gets its own role and log group rather than CDK's default role with
-    // the AWS-managed AWSLambdaBasicExecutionRole (which may write to any log group).
-    const frameworkLogGroup = new logs.LogGroup(this, 'ProviderLogGroup', { retention: SECURE_FUNCTION_DEFAULTS.logRetention });
-    const frameworkRole = new iam.Role(this, 'ProviderRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    frameworkLogGroup.grantWrite(frameworkRole);
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.handlerFunction,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogGroup,
-    });
-    acknowledgeProviderFramework(provider, frameworkRole, this.handlerFunction);
+    const provider = createCustomResourceProvider(this, 'Provider', this.handlerFunction);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.resource = new CustomResource(this, 'Resource', {
@@ -140,21 +129,43 @@ export class AuroraIamDatabaseUser extends Construct {
 }
 
 /**
- * The Provider's framework function is aws-cdk-lib's code, outside the VPC, that only invokes our
- * handler and answers CloudFormation: its findings are acknowledged on it alone, each with why.
+ * The database users claimed in an app, per cluster: `<cluster key> <user name>` -> the path of
+ * the construct that manages it. Kept per app root, as two stacks of one app can reach one cluster.
  */
-function acknowledgeProviderFramework(provider: cr.Provider, role: iam.Role, handler: lambda.Function): void {
-  const framework = provider.node.findChild('framework-onEvent');
-  const handlerId = Stack.of(handler).getLogicalId(handler.node.defaultChild as CfnElement);
-  acknowledgeNagRule(role, `AwsSolutions-IAM5[Resource::<${handlerId}.Arn>:*]`,
-    'The Provider framework is granted invoke on the versions of the one handler it fronts (Function.grantInvoke adds the :* form).');
-  for (const rule of ['AwsSolutions-L1', 'Serverless-LambdaLatestVersion']) {
-    acknowledgeNagRule(framework, rule, 'The runtime of the custom-resource Provider framework is chosen by aws-cdk-lib, not by this construct.');
+const CLAIMED_USERS = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Refuses a second construct managing the same PostgreSQL user on the same cluster: users are
+ * cluster-wide (not per database), so both would write the same role's grants and, with
+ * `DESTROY`, removing either would drop the other's user.
+ *
+ * A cluster defined in the app is known by its construct path. An imported one is known by its
+ * resource id when that is a literal, so two imports of one cluster are caught too; when it is a
+ * token, only by the import's path. A user name known only at deploy time cannot be checked.
+ */
+function claimDatabaseUser(claimant: Construct, cluster: rds.IDatabaseCluster, userName: string): void {
+  if (Token.isUnresolved(userName)) return;
+  const key = `${clusterKey(cluster)} ${userName}`;
+  let claimed = CLAIMED_USERS.get(claimant.node.root);
+  if (!claimed) {
+    claimed = new Map();
+    CLAIMED_USERS.set(claimant.node.root, claimed);
   }
-  acknowledgeNagRule(framework, 'Serverless-LambdaDefaultMemorySize',
-    'aws-cdk-lib sizes its Provider framework function; it only relays one synchronous invoke.');
-  acknowledgeNagRule(framework, 'Serverless-LambdaDLQ',
-    'Invoked by CloudFormation for the custom resource; every failure is reported to the stack, there is no event to park.');
-  acknowledgeNagRule(framework, 'Serverless-LambdaTracing',
-    'aws-cdk-lib\'s Provider framework relay; the handler it invokes is traced.');
+  const owner = claimed.get(key);
+  if (owner !== undefined) {
+    throw new Error(`databaseUserName '${userName}' is managed twice on cluster ${cluster.node.path}, by ${owner} and by ${claimant.node.path}: ` +
+      'a PostgreSQL user belongs to the whole cluster, so removing either with DESTROY would drop the other\'s user. ' +
+      'Give each construct its own databaseUserName (userName of AuroraIamDatabaseUser), or let the second function log in as the first one\'s user with its grantConnect()');
+  }
+  claimed.set(key, claimant.node.path);
+}
+
+function clusterKey(cluster: rds.IDatabaseCluster): string {
+  try {
+    const resourceId = cluster.clusterResourceIdentifier;
+    if (!Token.isUnresolved(resourceId)) return resourceId;
+  } catch {
+    // an import without clusterResourceIdentifier (the user-creation handler only needs its endpoint)
+  }
+  return cluster.node.path;
 }

@@ -293,6 +293,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       onFailure,
     });
 
+    for (const dependency of source.mappingDependencies ?? []) this.eventSourceMapping.node.addDependency(dependency);
     if (this.maxRecordAge.isUnresolved()) {
       (this.eventSourceMapping.node.defaultChild as lambda.CfnEventSourceMapping).maximumRecordAgeInSeconds = this.maxRecordAge.toSeconds();
     }

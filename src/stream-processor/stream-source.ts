@@ -3,9 +3,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
 import { validateDurationRange, validateIntegerAtLeast } from '../common/validation';
+import { streamConsumerActive } from './private/stream-consumer-active';
 
 /** How long a DynamoDB stream keeps records; fixed by the service. */
 const DYNAMODB_STREAM_RETENTION = Duration.hours(24);
@@ -116,6 +117,14 @@ export interface StreamSourceConfig {
    * mapping depends on.
    */
   readonly policyStatements: iam.PolicyStatement[];
+
+  /**
+   * What the event source mapping must be created after: for enhanced fan-out, a custom resource
+   * that completes once the consumer is ACTIVE.
+   *
+   * @default - nothing
+   */
+  readonly mappingDependencies?: IDependable[];
 }
 
 /**
@@ -218,8 +227,9 @@ class KinesisSource extends StreamSource {
     if (stream.encryptionKey) {
       statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [stream.encryptionKey.keyArn] }));
     }
+    const common = { retentionPeriod, shardCount, stream, policyStatements: statements };
     if (!this.options.enhancedFanOut) {
-      return { eventSourceArn: stream.streamArn, retentionPeriod, shardCount, stream, policyStatements: statements };
+      return { ...common, eventSourceArn: stream.streamArn };
     }
     const streamConsumer = new kinesis.StreamConsumer(scope, 'StreamConsumer', {
       stream,
@@ -230,7 +240,13 @@ class KinesisSource extends StreamSource {
       actions: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
       resources: [streamConsumer.streamConsumerArn],
     }));
-    return { eventSourceArn: streamConsumer.streamConsumerArn, retentionPeriod, shardCount, stream, streamConsumer, policyStatements: statements };
+    return {
+      ...common,
+      eventSourceArn: streamConsumer.streamConsumerArn,
+      streamConsumer,
+      // CloudFormation reports the consumer created while it is still CREATING, when it cannot be read.
+      mappingDependencies: [streamConsumerActive(scope, streamConsumer)],
+    };
   }
 }
 

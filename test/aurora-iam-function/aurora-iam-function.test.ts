@@ -288,6 +288,87 @@ describe('AuroraIamFunction with an RDS Proxy', () => {
   });
 });
 
+describe('AuroraIamFunction names that never collide', () => {
+  /** RDS's rule for DBProxyName (CreateDBProxy API reference): 1-63 characters, a letter first, then
+   *  letters, digits and hyphens, no two hyphens in a row and none at the end. */
+  const PROXY_NAME_RULE = /^(?!.*--)[A-Za-z][A-Za-z0-9-]{0,62}$/;
+  const proxyNames = (template: Template) =>
+    Object.values(template.findResources('AWS::RDS::DBProxy')).map((r: any) => r.Properties.DBProxyName as string);
+
+  function twoWithProxies(context: Record<string, unknown> = {}, ids = ['Orders', 'Billing']) {
+    const stack = new Stack(new App({ context }), 'Stack');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const fns = ids.map((id, i) => new AuroraIamFunction(stack, id, {
+      vpc, code: CODE, handler: 'index.handler', proxy: true, databaseUserName: `user_${i}`,
+    }));
+    return { stack, fns, template: Template.fromStack(stack) };
+  }
+
+  test('two proxies in one stack get distinct names within RDS\'s rules, without the feature flag', () => {
+    const names = proxyNames(twoWithProxies().template);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    for (const name of names) expect(name).toMatch(PROXY_NAME_RULE);
+  });
+
+  test('the name is the one @aws-cdk/aws-rds:databaseProxyUniqueResourceName gives, so turning the flag on replaces no proxy', () => {
+    const without = proxyNames(twoWithProxies().template);
+    const withFlag = proxyNames(twoWithProxies({ '@aws-cdk/aws-rds:databaseProxyUniqueResourceName': true }).template);
+    expect(withFlag).toEqual(without);
+  });
+
+  test('a deep, long construct path still gives a name of at most 63 characters within the rules', () => {
+    const long = 'A'.repeat(120);
+    const [name] = proxyNames(twoWithProxies({}, [long]).template);
+    expect(name.length).toBeLessThanOrEqual(63);
+    expect(name).toMatch(PROXY_NAME_RULE);
+  });
+
+  test('two constructs on one cluster with the default user name: a synth-time error naming both', () => {
+    const { stack, vpc } = setup();
+    const first = new AuroraIamFunction(stack, 'Orders', { vpc, code: CODE, handler: 'index.handler' });
+    expect(() => new AuroraIamFunction(stack, 'Billing', { vpc, code: CODE, handler: 'index.handler', cluster: first.cluster }))
+      .toThrow("databaseUserName 'lambda_iam_user' is managed twice on cluster Stack/Orders/Cluster, by Stack/Orders/DatabaseUser and by Stack/Billing/DatabaseUser");
+  });
+
+  test('the same explicit user through AuroraIamFunction and AuroraIamDatabaseUser is refused too', () => {
+    const { stack, vpc } = setup();
+    const fn = new AuroraIamFunction(stack, 'Orders', { vpc, code: CODE, handler: 'index.handler', databaseUserName: 'orders_app' });
+    expect(() => new AuroraIamDatabaseUser(stack, 'Extra', {
+      cluster: fn.cluster, adminSecret: (fn.cluster as rds.DatabaseCluster).secret!, vpc, userName: 'orders_app',
+    })).toThrow(/databaseUserName 'orders_app' is managed twice on cluster Stack\/Orders\/Cluster, by Stack\/Orders\/DatabaseUser and by Stack\/Extra: .*Give each construct its own databaseUserName/);
+  });
+
+  test('two imports of one cluster (by its resource id), even in two stacks, cannot manage one user', () => {
+    const app = new App();
+    const attrs = {
+      clusterIdentifier: 'orders',
+      clusterResourceIdentifier: 'cluster-ABCDEFGHIJKL01234',
+      clusterEndpointAddress: 'orders.cluster-xyz.eu-west-1.rds.amazonaws.com',
+      port: 5432,
+    };
+    const inStack = (name: string) => {
+      const stack = new Stack(app, name);
+      const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Imported', {
+        ...attrs, securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'DbSg', 'sg-0123456789abcdef0')],
+      });
+      const adminSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Admin', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-admin-AbCdEf');
+      return () => new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', cluster, adminSecret });
+    };
+    inStack('First')();
+    expect(inStack('Second')).toThrow("databaseUserName 'lambda_iam_user' is managed twice on cluster Second/Imported, by First/Fn/DatabaseUser and by Second/Fn/DatabaseUser");
+  });
+
+  test('distinct users on one cluster, or one user name on two clusters, are fine', () => {
+    const { stack, vpc } = setup();
+    const first = new AuroraIamFunction(stack, 'Orders', { vpc, code: CODE, handler: 'index.handler' });
+    new AuroraIamFunction(stack, 'Billing', { vpc, code: CODE, handler: 'index.handler', cluster: first.cluster, databaseUserName: 'billing_app' });
+    new AuroraIamFunction(stack, 'Other', { vpc, code: CODE, handler: 'index.handler' });
+    Template.fromStack(stack).resourceCountIs('Custom::AuroraIamDatabaseUser', 3);
+  });
+});
+
 describe('AuroraIamFunction overrides', () => {
   test('databaseName becomes the cluster default database and DB_NAME', () => {
     const { template } = build({ databaseName: 'orders' });
@@ -482,8 +563,9 @@ describe('AuroraIamFunction validation', () => {
     expect(() => build({ databaseName: 'my-db' })).toThrow("databaseName must be 1-63 characters of lowercase letters, digits and _, not starting with a digit, got 'my-db'");
   });
 
-  test('databaseUserRoles', () => {
-    expect(() => build({ databaseUserRoles: ['pg_read_all_data', 'x; DROP'] })).toThrow(/roles must be 1-63 characters .* got 'x; DROP'/);
+  test('databaseUserRoles: the error names the prop the user set, not the inner roles', () => {
+    expect(() => build({ databaseUserRoles: ['pg_read_all_data', 'x; DROP'] }))
+      .toThrow(/^databaseUserRoles must be 1-63 characters of lowercase letters, digits and _, not starting with a digit, got 'x; DROP'$/);
   });
 
   test('serverlessV2MinCapacity range', () => {

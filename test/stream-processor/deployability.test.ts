@@ -4,8 +4,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DurableSubscriber } from '../../src/durable-subscriber';
 import { ProvisionedFunction } from '../../src/provisioned-function';
@@ -175,5 +177,35 @@ describe('StreamProcessor iterator-age alarm that could never fire', () => {
       maxRecordAge: Duration.minutes(10),
       iteratorAgeAlarmThreshold: Duration.minutes(20),
     })).toThrow(/iteratorAgeAlarmThreshold must be at most maxRecordAge \(10 minutes\).*got 20 minutes/);
+  });
+});
+
+describe('a given consumer with a KMS-encrypted onFailureTopic: no unacknowledged IAM5 in the user\'s stack', () => {
+  const withEncryptedTopic = (kind: string) => {
+    const stack = new Stack(new App(), 'S', { env });
+    const topic = new sns.Topic(stack, 'Failures', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) });
+    const consumer = KINDS[kind](stack)!;
+    const p = new StreamProcessor(stack, 'P', { source: SOURCES['given Kinesis stream'](stack), consumer, onFailureTopic: topic });
+    return { stack, consumer, p, topic };
+  };
+  const iam5 = (stack: Stack) => nagFindings(stack).filter((f) => f.startsWith('AwsSolutions-IAM5'));
+
+  test.each(['given Function', 'Version', 'Alias', 'imported with role'])('consumer %s', (kind) => {
+    const { stack, p, topic } = withEncryptedTopic(kind);
+    // The grant is there (SNS needs kms:GenerateDataKey* from a publisher to an SSE topic)...
+    const policy = p.node.findChild('MappingPolicy') as iam.Policy;
+    expect(stack.resolve(policy.document.toJSON()).Statement).toContainEqual({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow', Resource: stack.resolve(topic.masterKey!.keyArn),
+    });
+    // ...and cdk-nag reports no wildcard finding about it in the user's stack.
+    expect(iam5(stack)).toEqual([]);
+  });
+
+  test('the acknowledgement is narrow: the same wildcard action granted elsewhere on the consumer\'s role is still reported', () => {
+    const { stack, consumer } = withEncryptedTopic('given Function');
+    consumer.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey*'], resources: [new kms.Key(stack, 'Other', { enableKeyRotation: true }).keyArn],
+    }));
+    expect(iam5(stack)).toEqual([expect.stringMatching(/^AwsSolutions-IAM5\[Action::kms:GenerateDataKey\*\] @ S\/Fn\/ServiceRole\/DefaultPolicy\/Resource: /)]);
   });
 });

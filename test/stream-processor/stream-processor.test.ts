@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -213,6 +214,83 @@ describe('StreamProcessor overrides', () => {
           Resource: { 'Fn::GetAtt': [stack.getLogicalId(p.streamConsumer!.node.defaultChild as kinesis.CfnStreamConsumer), 'ConsumerARN'] },
         })]),
       },
+    });
+  });
+
+  describe('enhanced fan-out: the mapping waits until the consumer is ACTIVE', () => {
+    const efo = () => StreamSource.newKinesisStream({ enhancedFanOut: true });
+    const resources = (stack: Stack) => Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const idOf = (stack: Stack, c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as lambda.CfnFunction);
+    const waitResourceId = (stack: Stack) => {
+      const ids = Object.keys(Template.fromStack(stack).findResources('Custom::KinesisStreamConsumerActive'));
+      expect(ids).toHaveLength(1);
+      return ids[0];
+    };
+
+    test('the mapping DependsOn a Custom::KinesisStreamConsumerActive for its consumer, which waits for its own policy', () => {
+      const stack = newStack();
+      const p = processor(stack, { source: efo() });
+      const r = resources(stack);
+      const waitId = waitResourceId(stack);
+      const consumerId = stack.getLogicalId(p.streamConsumer!.node.defaultChild as kinesis.CfnStreamConsumer);
+      expect(r[waitId].Properties.ConsumerArn).toEqual({ 'Fn::GetAtt': [consumerId, 'ConsumerARN'] });
+      expect(r[idOf(stack, p.eventSourceMapping)].DependsOn).toContain(waitId);
+      const [policyId] = Object.keys(Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+        Properties: { PolicyName: Match.stringLikeRegexp('^ProcessorStreamConsumerWaitPolicy') },
+      }));
+      expect(r[waitId].DependsOn).toContain(policyId);
+    });
+
+    test('IAM: the waiter may call DescribeStreamConsumer on this consumer\'s ARN only, and nothing else on Kinesis', () => {
+      const stack = newStack();
+      const p = processor(stack, { source: efo() });
+      const r = resources(stack);
+      const handlerRoleId = Object.keys(r).find((id) => id.startsWith('CdkServerlessPatternsStreamConsumerWaiterHandlerServiceRole'))!;
+      const consumerArn = { 'Fn::GetAtt': [stack.getLogicalId(p.streamConsumer!.node.defaultChild as kinesis.CfnStreamConsumer), 'ConsumerARN'] };
+      const onHandlerRole = Object.values(r).filter((res) => res.Type === 'AWS::IAM::Policy'
+        && JSON.stringify(res.Properties.Roles) === JSON.stringify([{ Ref: handlerRoleId }]));
+      const kinesisStatements = onHandlerRole.flatMap((res) => res.Properties.PolicyDocument.Statement)
+        .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('kinesis:')));
+      expect(kinesisStatements).toEqual([{ Action: 'kinesis:DescribeStreamConsumer', Effect: 'Allow', Resource: consumerArn }]);
+    });
+
+    test('two processors in a stack share one waiter; each waits for its own consumer, granted its own ARN', () => {
+      const stack = newStack();
+      const a = processor(stack, { source: efo() });
+      const b = new StreamProcessor(stack, 'Other', { source: efo(), consumerProps });
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('Custom::KinesisStreamConsumerActive', 2);
+      const handlers = Object.keys(t.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('CdkServerlessPatternsStreamConsumerWaiterHandler'));
+      expect(handlers).toHaveLength(1);
+      for (const p of [a, b]) {
+        const arn = { 'Fn::GetAtt': [stack.getLogicalId(p.streamConsumer!.node.defaultChild as kinesis.CfnStreamConsumer), 'ConsumerARN'] };
+        t.hasResourceProperties('AWS::IAM::Policy', {
+          PolicyName: Match.stringLikeRegexp(`^${p.node.id}StreamConsumerWaitPolicy`),
+          PolicyDocument: { Statement: [{ Action: 'kinesis:DescribeStreamConsumer', Effect: 'Allow', Resource: arn }] },
+        });
+      }
+    });
+
+    test('the waiter is the bundled handler, with a timeout inside the Provider framework\'s 15 minutes', () => {
+      const stack = newStack();
+      processor(stack, { source: efo() });
+      const handler = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+        .find(([id]) => id.startsWith('CdkServerlessPatternsStreamConsumerWaiterHandler'))![1];
+      expect(handler.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Timeout: 600 });
+      const bundled = lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'stream-processor', 'stream-consumer-active.lambda'));
+      expect(JSON.stringify(handler.Properties.Code)).toContain(bundled.bind(newStack()).s3Location!.objectKey);
+    });
+
+    test('without enhanced fan-out there is nothing to wait for', () => {
+      const stack = newStack();
+      processor(stack);
+      Template.fromStack(stack).resourceCountIs('Custom::KinesisStreamConsumerActive', 0);
+    });
+
+    test('passes cfn-lint and cdk-nag', async () => {
+      const stack = newStack();
+      processor(stack, { source: efo() });
+      await expectCleanStack(stack);
     });
   });
 

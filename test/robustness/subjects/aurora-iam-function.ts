@@ -6,7 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
-import { AuroraIamFunction, AuroraIamFunctionProps } from '../../../src';
+import { AuroraIamDatabaseUser, AuroraIamFunction, AuroraIamFunctionProps } from '../../../src';
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createDeadLetterQueue } from '../../../src/common/secure-queue';
 import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
@@ -157,6 +157,17 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   fc.constant(fault('vpc', (p) => ({ ...p, vpc: undefined as unknown as ec2.IVpc }))),
   badIdentifier.map((v) => fault('databaseUserName', (p) => ({ ...p, databaseUserName: v }))),
   badIdentifier.map((v) => fault('databaseName', (p) => ({ ...p, databaseName: v }))),
+  badIdentifier.map((v) => fault('databaseUserRoles', (p) => ({ ...p, databaseUserRoles: [...p.databaseUserRoles ?? [], v] }))),
+  // Another construct already manages the same user on the given cluster.
+  fc.constant(fault('databaseUserName', (p, stack) => {
+    new AuroraIamDatabaseUser(stack, 'OtherUser', {
+      cluster: p.cluster!,
+      adminSecret: p.adminSecret ?? (p.cluster as rds.DatabaseCluster).secret!,
+      vpc: p.vpc!,
+      userName: p.databaseUserName ?? 'lambda_iam_user',
+    });
+    return p;
+  }, (d) => !newCluster(d))),
   fc.oneof(fc.double({ min: -100, max: -0.01, noNaN: true }), fc.double({ min: 256.01, max: 10_000, noNaN: true }))
     .map((v) => fault('serverlessV2MinCapacity', (p) => ({ ...p, serverlessV2MinCapacity: v }), newCluster)),
   fc.oneof(fc.double({ min: -100, max: 0.99, noNaN: true }), fc.double({ min: 256.01, max: 10_000, noNaN: true }))
