@@ -56,6 +56,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Only for its API models (apis/*.min.json): the judge of the tests' AWS stand-ins.
     'aws-sdk@^2',
     '@aws-sdk/client-lambda@^3',
+    // the DLQ command (src/cli/dlq): bundled into the CLI like the Lambda client
+    '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-kinesis@^3',
+    '@aws-sdk/client-dynamodb-streams@^3',
+    // HTTP/1.1 for the Kinesis client (its default handler is HTTP/2, for SubscribeToShard only)
+    '@smithy/node-http-handler@^4',
     // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
     '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
