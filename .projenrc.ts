@@ -62,6 +62,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-dynamodb-streams@^3',
     // HTTP/1.1 for the Kinesis client (its default handler is HTTP/2, for SubscribeToShard only)
     '@smithy/node-http-handler@^4',
+    // tests only: tables with streams on moto_server for the DLQ command's DynamoDB replay
+    '@aws-sdk/client-dynamodb@^3',
     // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
     '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
