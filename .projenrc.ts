@@ -56,11 +56,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Only for its API models (apis/*.min.json): the judge of the tests' AWS stand-ins.
     'aws-sdk@^2',
     '@aws-sdk/client-lambda@^3',
+    // the DLQ command (src/cli/dlq): bundled into the CLI like the Lambda client
+    // (Kinesis also for the enhanced fan-out consumer wait handler, where the Lambda runtime provides it)
+    '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-kinesis@^3',
+    '@aws-sdk/client-dynamodb-streams@^3',
+    // HTTP/1.1 for the Kinesis client (its default handler is HTTP/2, for SubscribeToShard only)
+    '@smithy/node-http-handler@^4',
+    // tests only: tables with streams on moto_server for the DLQ command's DynamoDB replay
+    '@aws-sdk/client-dynamodb@^3',
     // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
     '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
-    // The enhanced fan-out consumer wait handler (stream-processor); provided by the Lambda runtime.
-    '@aws-sdk/client-kinesis@^3',
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',
     'pg@^8',

@@ -14,6 +14,10 @@ fi
 if ! python3 -c 'import build' 2>/dev/null && ! /usr/bin/python3 -c 'import build' 2>/dev/null; then
   apt_install python3-build
 fi
+# moto_server: the DLQ command's end-to-end tests run against it (SQS, Kinesis, DynamoDB Streams).
+if ! command -v moto_server >/dev/null; then
+  pip install --quiet 'moto[server]' 2>/dev/null || apt_install python3-moto
+fi
 if ! command -v openssl >/dev/null; then
   apt_install openssl
 fi

@@ -5,6 +5,7 @@ import { join } from 'path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { parseKnownFiles } from '@smithy/core/config';
 import { Command, CommanderError } from 'commander';
+import { addDlqCommands } from './dlq/command';
 import { SetupError, checkInvokable, createInvoker } from './invoker';
 import {
   UsageError, parseDuration, parseFunctionRef, parseInteger, parsePayload, parseQualifier, parseRate,
@@ -60,7 +61,11 @@ export function packageVersion(): string {
 /** After Ctrl-C, how long requests already in flight may take to return before they are abandoned. */
 export const IN_FLIGHT_GRACE_MS = 2000;
 
-const USAGE_HINT = `(run "${BIN_NAME} probe --help" for usage)`;
+/** Where a usage error points: the help of the command that was run. */
+function usageHint(argv: readonly string[]): string {
+  const command = argv[0] === 'dlq' && ['list', 'peek', 'replay', 'purge'].includes(argv[1]) ? `dlq ${argv[1]}` : argv[0] === 'dlq' ? 'dlq' : 'probe';
+  return `(run "${BIN_NAME} ${command} --help" for usage)`;
+}
 
 export interface CliStreams {
   readonly stdout: NodeJS.WritableStream;
@@ -203,7 +208,7 @@ function createClient(config: ProbeConfig): LambdaClient {
  * load credentials from any providers". `default` may be absent (credentials then come from the
  * environment or the instance), so only other names are checked. Same files and parser as the SDK's.
  */
-async function checkProfile(profile: string | undefined): Promise<void> {
+export async function checkProfile(profile: string | undefined): Promise<void> {
   const [name, source] = profile !== undefined ? [profile, '--profile'] : [process.env.AWS_PROFILE, 'AWS_PROFILE'];
   if (name === undefined || name === '' || name === 'default') {
     return;
@@ -296,10 +301,11 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
   }
 }
 
-/** The whole command line: `cdk-serverless-patterns probe <function> [options]`. Returns the exit status. */
+/** The whole command line: `cdk-serverless-patterns probe <function> [options]` and `... dlq <command> <dlq>`. Returns the exit status. */
 export async function runCli(argv: readonly string[], streams: CliStreams): Promise<number> {
   let status: number = ExitCode.OK;
   const json = wantsJson(argv);
+  const hint = usageHint(argv);
   const fail = (kind: 'usage' | 'setup', message: string) => {
     if (json) {
       streams.stdout.write(renderJsonFailure(kind, ExitCode.USAGE, message));
@@ -311,7 +317,7 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
     .version(packageVersion(), '-V, --version', 'print the version of cdk-serverless-patterns')
     .exitOverride()
     .configureOutput({ writeOut: (s) => streams.stdout.write(s), writeErr: (s) => streams.stderr.write(s) })
-    .showHelpAfterError(USAGE_HINT);
+    .showHelpAfterError(hint);
 
   program.command('probe')
     .description('Invoke a function under load and report latency percentiles, cold starts, errors and throttles '
@@ -339,6 +345,10 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
       status = await runProbe(resolveConfig(functionArg, raw), streams);
     });
 
+  addDlqCommands(program, streams, checkProfile, (s) => {
+    status = s;
+  });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return status;
@@ -348,7 +358,7 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
       return e.exitCode === 0 ? ExitCode.OK : fail('usage', e.message.replace(/^error: /, ''));
     }
     if (e instanceof UsageError) {
-      streams.stderr.write(`error: ${e.message}\n${USAGE_HINT}\n`);
+      streams.stderr.write(`error: ${e.message}\n${hint}\n`);
       return fail('usage', e.message);
     }
     if (e instanceof SetupError) {

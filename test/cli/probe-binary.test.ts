@@ -4,61 +4,12 @@
  * credentials from the environment. Proves the bundle, the SDK wiring (SigV4, REST bindings, headers),
  * the exit statuses and Ctrl-C on a real process.
  */
-import { execFileSync, spawn } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'fs';
+import { spawn } from 'child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { BIN, ROOT, ensureBundle, run } from './support/bin';
 import { FakeLambda, startFakeLambda } from './support/fake-lambda';
-
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'assets', 'cli', 'probe.js');
-const SOURCES = join(ROOT, 'src', 'cli');
-
-/** Bundles the command when it is missing or older than its sources (a fresh clone, or an edit). */
-function ensureBundle() {
-  const newestSource = Math.max(...readdirSync(SOURCES).map((f) => statSync(join(SOURCES, f)).mtimeMs));
-  if (!existsSync(BIN) || statSync(BIN).mtimeMs < newestSource) {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'projen'), ['bundle:cli'], { cwd: ROOT, stdio: 'pipe' });
-  }
-}
-
-interface RunResult {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs the binary; `whileRunning` may act on the live process (e.g. send SIGINT); `env` adds to (or
- * overrides) its environment. Killed after 60 s.
- */
-function run(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => void, env: Record<string, string> = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      AWS_ACCESS_KEY_ID: 'AKIDPROBEE2E',
-      AWS_SECRET_ACCESS_KEY: 'probe-e2e-secret',
-      AWS_REGION: 'us-east-1',
-      // nothing from the developer's own AWS setup
-      AWS_CONFIG_FILE: join(ROOT, 'nonexistent', 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'nonexistent', 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...env,
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  whileRunning?.(child);
-  return new Promise((resolve) => child.on('close', (status, signal) => {
-    clearTimeout(guard);
-    resolve({ status, signal, stdout, stderr });
-  }));
-}
 
 let lambda: FakeLambda;
 
