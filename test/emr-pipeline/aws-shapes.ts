@@ -1,4 +1,5 @@
-import { EMPTY_STRUCTURE, apiModel, shapeViolations } from '../support/judges/aws-models';
+import { EMPTY_STRUCTURE, shapeViolations } from '../support/judges/aws-models';
+import { emr, optimizedEmrIntegration } from '../support/judges/state-machines';
 
 /**
  * What AWS returns, for the local stand-ins of the pipeline's AWS calls. Every result is checked
@@ -6,16 +7,21 @@ import { EMPTY_STRUCTURE, apiModel, shapeViolations } from '../support/judges/aw
  * PascalCase member names Step Functions' AWS SDK integrations return), so a stand-in cannot drift
  * into the shape the code under test happens to expect.
  */
-const emrModel = apiModel('elasticmapreduce-2009-03-31');
+/**
+ * Throws unless `value` uses only members of EMR `operation`'s output shape (an operation without
+ * output returns `{}`).
+ */
+export function checkEmrOutput(operation: string, value: unknown): void {
+  const found = shapeViolations(emr(), emr().operations[operation].output ?? EMPTY_STRUCTURE, value, operation);
+  if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
+}
 
 /**
- * Throws unless `value` uses only members of `operation`'s output shape (an operation without
- * output returns `{}`). `renames` maps a member name of the optimized integration to the API's,
- * for the differences the Step Functions docs list.
+ * Throws unless `value` is what the optimized EMR integration `api` returns: the EMR API's
+ * output with the differences the Step Functions developer guide lists (state-machines.ts).
  */
-export function checkEmrOutput(operation: string, value: unknown, renames: Record<string, string> = {}): void {
-  const renamed = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [renames[k] ?? k, v]));
-  const found = shapeViolations(emrModel, emrModel.operations[operation].output ?? EMPTY_STRUCTURE, renamed, operation);
+function checkOptimizedEmrResult(api: string, value: unknown): void {
+  const found = shapeViolations(emr(), optimizedEmrIntegration(api)!.result, value, api);
   if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
 }
 
@@ -98,7 +104,7 @@ export class FakeEmr {
     const id = `j-${String(this.clusters.length + 1).padStart(13, '0')}`;
     this.clusters.push({ id, name: request.Name, state: 'STARTING', looks: 0 });
     const result = { ClusterId: id, ClusterArn: `arn:aws:elasticmapreduce:us-east-1:${ACCOUNT}:cluster/${id}` };
-    checkEmrOutput('RunJobFlow', result, { ClusterId: 'JobFlowId' });
+    checkOptimizedEmrResult('createCluster', result);
     return result;
   }
 
@@ -138,7 +144,7 @@ export class FakeEmr {
       fail: (this.options.failSteps ?? []).includes(request.Step.Name),
     });
     const result = { StepId: id };
-    checkEmrOutput('AddJobFlowSteps', { StepIds: [id] });
+    checkOptimizedEmrResult('addStep', result);
     return result;
   }
 
@@ -186,7 +192,7 @@ export class FakeEmr {
     cluster.state = 'TERMINATED';
     for (const step of this.steps.filter((s) => s.clusterId === cluster.id && ['PENDING', 'RUNNING'].includes(s.state))) step.state = 'CANCELLED';
     const result = {};
-    checkEmrOutput('TerminateJobFlows', result);
+    checkOptimizedEmrResult('terminateCluster', result);
     return result;
   }
 

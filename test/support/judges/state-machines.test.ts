@@ -177,11 +177,23 @@ describe('state-machine judge', () => {
     ]);
   });
 
-  test('an SDK integration named after the aws-sdk v2 class instead of Step Functions\' name', () => {
+  test('an SDK integration named after the aws-sdk v2 class, a PascalCase action, a .sync SDK call', () => {
     expect(stateMachineFindings(machine({
       StartAt: 'Describe',
       States: { Describe: { Type: 'Task', Resource: 'arn:PARTITION:states:::aws-sdk:stepfunctions:describeExecution', Parameters: { ExecutionArn: 'arn' }, End: true } },
     }))).toEqual(['Machine: state "Describe": no AWS SDK service "stepfunctions" (in arn:aws:states:::aws-sdk:stepfunctions:describeExecution)']);
+    expect(stateMachineFindings(machine({
+      StartAt: 'Describe',
+      States: { Describe: { Type: 'Task', Resource: 'arn:PARTITION:states:::aws-sdk:sfn:DescribeExecution', Parameters: { ExecutionArn: 'arn' }, End: true } },
+    }))).toEqual(['Machine: state "Describe": actions are camelCase: "describeExecution", not "DescribeExecution" (in arn:aws:states:::aws-sdk:sfn:DescribeExecution)']);
+    expect(stateMachineFindings(machine({
+      StartAt: 'Describe',
+      States: { Describe: { Type: 'Task', Resource: 'arn:PARTITION:states:::aws-sdk:sfn:describeexecution', Parameters: { ExecutionArn: 'arn' }, End: true } },
+    }))).toEqual(['Machine: state "Describe": SFN has no action "describeexecution" (did you mean describeExecution?)']);
+    expect(stateMachineFindings(machine({
+      StartAt: 'Run',
+      States: { Run: { Type: 'Task', Resource: 'arn:PARTITION:states:::aws-sdk:emr:runJobFlow.sync', Parameters: {}, End: true } },
+    }))).toEqual(['Machine: state "Run": arn:aws:states:::aws-sdk:emr:runJobFlow.sync is not arn:aws:states:::aws-sdk:<service>:<action>[.waitForTaskToken]']);
   });
 
   test('the pipeline\'s real teardown, one member misspelt, is caught', () => {

@@ -136,7 +136,7 @@ export function resolveDefinition(properties: any): ResolvedDefinition {
 
 /** A value's type where it is known: a shape of an API model, or a JSON value the definition wrote. */
 type Type =
-  | { readonly kind: 'shape'; readonly model: Model; readonly shape: Shape; readonly label: string; readonly pascal: boolean }
+  | { readonly kind: 'shape'; readonly model: Model; readonly shape: Shape; readonly label: string }
   | { readonly kind: 'object'; readonly members: Record<string, Type | undefined>; readonly label: string }
   | { readonly kind: 'json'; readonly value: unknown; readonly label: string };
 
@@ -145,13 +145,11 @@ interface Integration {
   readonly name: string;
   readonly model?: Model;
   readonly request?: Shape;
-  /** The task's result, undefined where it is not known. */
+  /** The task's result, undefined where it is not known. Its members are PascalCase, as Step Functions spells them. */
   readonly result?: Shape;
-  /** Member names are PascalCase (SDK integrations) rather than the model's own. */
-  readonly pascal: boolean;
 }
 
-const emr = () => apiModel('elasticmapreduce-2009-03-31');
+export const emr = () => apiModel('elasticmapreduce-2009-03-31');
 
 /** A structure shape with members renamed, replaced or dropped (`undefined`). */
 function reshaped(model: Model, spec: Shape | undefined, changes: Record<string, Shape | undefined>, required?: string[]): Shape {
@@ -171,7 +169,7 @@ function reshaped(model: Model, spec: Shape | undefined, changes: Record<string,
  * the same too is inferred. `modifyInstanceFleetByName` and `modifyInstanceGroupByName` are not listed:
  * the guide's table and its examples disagree on where `InstanceGroupName` goes.
  */
-function emrIntegration(api: string): { request: Shape; result: Shape } | undefined {
+export function optimizedEmrIntegration(api: string): { request: Shape; result: Shape } | undefined {
   const model = emr();
   const op = (name: string) => model.operations[name];
   const string: Shape = {};
@@ -213,19 +211,27 @@ function integration(resource: string, findings: string[], where: string): Integ
       return undefined;
     }
     const operation = model.operations[pascalCase(action)];
-    if (!operation || action !== action.charAt(0).toLowerCase() + action.slice(1)) {
-      findings.push(`${where}: ${model.metadata.serviceId} has no action "${action}" (actions are camelCase)${didYouMean(pascalCase(action), Object.keys(model.operations))}`);
+    const camel = action.charAt(0).toLowerCase() + action.slice(1);
+    if (!operation) {
+      const near = Object.keys(model.operations).find((o) => o.toLowerCase() === action.toLowerCase());
+      findings.push(`${where}: ${model.metadata.serviceId} has no action "${action}"${near ? ` (did you mean ${near.charAt(0).toLowerCase()}${near.slice(1)}?)` : ''}`);
       return undefined;
     }
+    if (action !== camel) findings.push(`${where}: actions are camelCase: "${camel}", not "${action}" (in ${resource})`);
     // With a task token the result is what SendTaskSuccess was given, not the API's response.
     const result = callback ? undefined : operation.output ?? EMPTY_STRUCTURE;
-    return { name: resource, model, request: operation.input ?? EMPTY_STRUCTURE, result, pascal: true };
+    return { name: resource, model, request: operation.input ?? EMPTY_STRUCTURE, result };
+  }
+  if (service.startsWith('aws-sdk:')) {
+    // (Run a Job, `.sync`, is not supported for AWS SDK integrations: developer guide, integrate-optimized.html)
+    findings.push(`${where}: ${resource} is not arn:aws:states:::aws-sdk:<service>:<action>[.waitForTaskToken]`);
+    return undefined;
   }
   const optimizedEmr = /^elasticmapreduce:([^.]+)(\.sync)?$/.exec(service);
   if (optimizedEmr) {
-    const api = emrIntegration(optimizedEmr[1]);
+    const api = optimizedEmrIntegration(optimizedEmr[1]);
     if (!api && !/^modifyInstance(Fleet|Group)ByName$/.test(optimizedEmr[1])) findings.push(`${where}: no optimized EMR integration "${optimizedEmr[1]}"`);
-    return api && { name: resource, model: emr(), ...api, pascal: false };
+    return api && { name: resource, model: emr(), ...api };
   }
   return undefined;
 }
@@ -279,11 +285,11 @@ function stepInto(type: Type, step: string | number): { type?: Type; error?: str
     return { error: `${type.label} is ${JSON.stringify(v)}, not an object` };
   }
   const shape = resolveShape(type.model, type.shape);
-  const named = (s: Shape, label: string): Type => ({ kind: 'shape', model: type.model, shape: s, label, pascal: type.pascal });
+  const named = (s: Shape, label: string): Type => ({ kind: 'shape', model: type.model, shape: s, label });
   if (shape.document) return {};
   switch (shape.type ?? 'string') {
     case 'structure': {
-      const names = memberNames(shape, type.pascal);
+      const names = memberNames(shape, true);
       const member = typeof step === 'string' ? names.get(step) : undefined;
       if (!member) return { error: `${type.label} has no member ${step}${didYouMean(String(step), names.keys())}` };
       return { type: named(shape.members![member], `${type.label}.${step}`) };
@@ -446,7 +452,7 @@ class Judge {
         this.ctx.findings.add(`${where}: ${v} (${api.name})`);
       }
     }
-    return single(api?.result ? { kind: 'shape', model: api.model!, shape: api.result, label: `the result of ${api.name.replace(/^arn:[^:]+:states:::/, '')}`, pascal: api.pascal } : undefined);
+    return single(api?.result ? { kind: 'shape', model: api.model!, shape: api.result, label: `the result of ${api.name.replace(/^arn:[^:]+:states:::/, '')}` } : undefined);
   }
 
   /** The output of one state for an input, and the states it goes to with which output. */
@@ -538,6 +544,24 @@ class Judge {
   }
 }
 
+const aslVerdicts = new Map<string, string[]>();
+
+/**
+ * asl-validator's errors for a definition. It builds and compiles its JSON schemas on every call
+ * (about 0.2 s here), so verdicts are kept per definition text: the same definition synthesized by
+ * several tests of one file is validated once.
+ */
+function aslErrors(definition: unknown): string[] {
+  const text = JSON.stringify(definition);
+  let errors = aslVerdicts.get(text);
+  if (!errors) {
+    // (the validator writes a default QueryLanguage into the states it is given: it gets a copy)
+    errors = aslValidator(JSON.parse(text)).errors.map((e) => `ASL ${e['Error code']}: ${e.Message}`);
+    aslVerdicts.set(text, errors);
+  }
+  return errors;
+}
+
 /**
  * Findings for every state machine in a synthesized template (an empty list when all are sound):
  * the definition breaks the Amazon States Language; an integration task's `Parameters` name a
@@ -550,8 +574,7 @@ export function stateMachineFindings(template: any): string[] {
     if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
     if (!resource.Properties?.DefinitionString && !resource.Properties?.Definition) continue; // (DefinitionS3Location: not in the template)
     const { definition, placeholders } = resolveDefinition(resource.Properties);
-    const validation = aslValidator(structuredClone(definition));
-    for (const error of validation.errors) findings.add(`${logicalId}: ASL ${error['Error code']}: ${error.Message}`);
+    for (const error of aslErrors(definition)) findings.add(`${logicalId}: ${error}`);
     new Judge({ machine: logicalId, placeholders, findings }).machine(definition, new Map());
   }
   return [...findings];
