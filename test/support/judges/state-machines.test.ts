@@ -126,6 +126,12 @@ describe('state-machine judge', () => {
     expect(stateMachineFindings(machine(history('$.history.events')))).toEqual([
       'Machine: state "Any events?": Variable reads $.history.events, but the result of aws-sdk:sfn:getExecutionHistory has no member events (did you mean Events?)',
     ]);
+    const throughPaths: any = history('$.Events');
+    throughPaths.States.History.OutputPath = '$.history';
+    throughPaths.States['Any events?'].InputPath = '$.nextToken';
+    expect(stateMachineFindings(machine(throughPaths))).toEqual([
+      'Machine: state "Any events?": InputPath reads $.nextToken, but the result of aws-sdk:sfn:getExecutionHistory has no member nextToken (did you mean NextToken?)',
+    ]);
     expect(stateMachineFindings(machine(history('$.history.Events[0].Type.Name')))).toEqual([
       'Machine: state "Any events?": Variable reads $.history.Events[0].Type.Name, but the result of aws-sdk:sfn:getExecutionHistory.Events[].Type is a string, it has no member Name',
     ]);
