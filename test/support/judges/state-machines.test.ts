@@ -100,6 +100,16 @@ describe('state-machine judge', () => {
       'Machine: state "Create": Parameters.HadoopJarStep: not a member of the API\'s shape (arn:aws:states:::elasticmapreduce:createCluster.sync)',
       'Machine: state "Create": Parameters.Instances: required by the API, missing (arn:aws:states:::elasticmapreduce:createCluster.sync)',
     ]);
+    // The guide: createCluster takes no Steps, and Instances.KeepJobFlowAliveWhenNoSteps is required and true.
+    const withSteps = { ...CLUSTER, Steps: [], Instances: { ...CLUSTER.Instances, KeepJobFlowAliveWhenNoSteps: false } };
+    expect(stateMachineFindings(machine(createCluster(withSteps)))).toEqual([
+      'Machine: state "Create": Parameters.Steps: not a member of the API\'s shape (arn:aws:states:::elasticmapreduce:createCluster.sync)',
+      'Machine: state "Create": Parameters.Instances.KeepJobFlowAliveWhenNoSteps: must be true for createCluster (arn:aws:states:::elasticmapreduce:createCluster.sync)',
+    ]);
+    const { KeepJobFlowAliveWhenNoSteps, ...transient } = CLUSTER.Instances;
+    expect(stateMachineFindings(machine(createCluster({ ...CLUSTER, Instances: transient })))).toEqual([
+      'Machine: state "Create": Parameters.Instances.KeepJobFlowAliveWhenNoSteps: required by the API, missing (arn:aws:states:::elasticmapreduce:createCluster.sync)',
+    ]);
     expect(stateMachineFindings(machine(createCluster({ ...CLUSTER, releaseLabel: 'emr-7.5.0' })))).toEqual([
       'Machine: state "Create": Parameters.releaseLabel: not a member of the API\'s shape (did you mean ReleaseLabel?) (arn:aws:states:::elasticmapreduce:createCluster.sync)',
     ]);

@@ -147,6 +147,8 @@ interface Integration {
   readonly request?: Shape;
   /** The task's result, undefined where it is not known. Its members are PascalCase, as Step Functions spells them. */
   readonly result?: Shape;
+  /** Findings in `Parameters` that the request shape cannot express. */
+  readonly check?: (parameters: any) => string[];
 }
 
 export const emr = () => apiModel('elasticmapreduce-2009-03-31');
@@ -167,15 +169,27 @@ function reshaped(model: Model, spec: Shape | undefined, changes: Record<string,
  * Functions developer guide lists (https://docs.aws.amazon.com/step-functions/latest/dg/connect-emr.html).
  * The guide says each `.sync` variant is "the same as" its request-response one; that its result is
  * the same too is inferred. `modifyInstanceFleetByName` and `modifyInstanceGroupByName` are not listed:
- * the guide's table and its examples disagree on where `InstanceGroupName` goes.
+ * the guide's table and its examples disagree on where `InstanceGroupName` goes. `check` finds what
+ * a shape cannot say (a member that must have one value).
  */
-export function optimizedEmrIntegration(api: string): { request: Shape; result: Shape } | undefined {
+export function optimizedEmrIntegration(api: string): { request: Shape; result: Shape; check?: (parameters: any) => string[] } | undefined {
   const model = emr();
   const op = (name: string) => model.operations[name];
   const string: Shape = {};
   switch (api) {
-    case 'createCluster': // RunJobFlow's request; `ClusterId` for `JobFlowId` in the response
-      return { request: op('RunJobFlow').input!, result: reshaped(model, op('RunJobFlow').output, { JobFlowId: undefined, ClusterId: string }) };
+    case 'createCluster': {
+      // RunJobFlow's request without Steps, Instances.KeepJobFlowAliveWhenNoSteps required and true;
+      // `ClusterId` for `JobFlowId` in the response.
+      const input = op('RunJobFlow').input!;
+      const instances = resolveShape(model, input.members!.Instances);
+      return {
+        request: reshaped(model, input, { Steps: undefined, Instances: { ...instances, required: [...(instances.required ?? []), 'KeepJobFlowAliveWhenNoSteps'] } }),
+        result: reshaped(model, op('RunJobFlow').output, { JobFlowId: undefined, ClusterId: string }),
+        check: (parameters) => (parameters?.Instances?.KeepJobFlowAliveWhenNoSteps === false
+          ? ['Parameters.Instances.KeepJobFlowAliveWhenNoSteps: must be true for createCluster']
+          : []),
+      };
+    }
     case 'setClusterTerminationProtection':
       return { request: reshaped(model, op('SetTerminationProtection').input, { JobFlowIds: undefined, ClusterId: string }, ['ClusterId', 'TerminationProtected']), result: EMPTY_STRUCTURE };
     case 'terminateCluster':
@@ -448,7 +462,11 @@ class Judge {
     const api = integration(resource, found, where);
     found.forEach((f) => this.ctx.findings.add(f));
     if (api?.request && state.Parameters !== undefined) {
-      for (const v of shapeViolations(api.model!, api.request, state.Parameters, 'Parameters', { parameters: true, placeholders: this.ctx.placeholders })) {
+      const violations = [
+        ...shapeViolations(api.model!, api.request, state.Parameters, 'Parameters', { parameters: true, placeholders: this.ctx.placeholders }),
+        ...api.check?.(state.Parameters) ?? [],
+      ];
+      for (const v of violations) {
         this.ctx.findings.add(`${where}: ${v} (${api.name})`);
       }
     }
