@@ -160,7 +160,7 @@ describe('state-machine judge', () => {
     ]);
   });
 
-  test('an item of an SDK result read inside a Map, and a Catch\'s error output', () => {
+  test('an item of an SDK result read inside a Map, a Catch\'s error output, a Map\'s ResultSelector', () => {
     const definition = {
       StartAt: 'List',
       States: {
@@ -182,14 +182,18 @@ describe('state-machine judge', () => {
               Terminate: { Type: 'Task', Resource: 'arn:PARTITION:states:::elasticmapreduce:terminateCluster', Parameters: { 'ClusterId.$': '$.cluster.ClusterId' }, End: true },
             },
           },
-          End: true,
+          ResultSelector: { 'terminated.$': '$' },
+          ResultPath: '$.summary',
+          Next: 'Report',
         },
+        Report: { Type: 'Pass', Parameters: { 'count.$': 'States.ArrayLength($.summary.terminatedClusters)' }, End: true },
         Failed: { Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Reason' },
       },
     };
     expect(stateMachineFindings(machine(definition))).toEqual([
       'Machine: state "Failed": CausePath reads $.error.Reason, but the error output of "List" has no member Reason',
       'Machine: state "Each > Terminate": Parameters.ClusterId.$ reads $.cluster.ClusterId, but the result of aws-sdk:emr:listClusters.Clusters[] has no member ClusterId',
+      'Machine: state "Report": Parameters.count.$ reads $.summary.terminatedClusters, but the ResultSelector of "Each" has no member terminatedClusters',
     ]);
   });
 

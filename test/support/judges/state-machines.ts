@@ -535,6 +535,7 @@ class Judge {
     } else {
       return out;
     }
+    this.current = `${prefix}${name}`; // (again: a Map's or Parallel's inner states were judged meanwhile)
     if (state.ResultSelector !== undefined) result = single(this.template(result, state.ResultSelector, where, 'ResultSelector'));
     go(state.Next, finish(this.landed(input, state.ResultPath, result, where)));
     return out;
