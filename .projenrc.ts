@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
     '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    // EmrPipeline's security-group cleanup handler (the Lambda runtime provides it; bundled as external)
+    '@aws-sdk/client-ec2@^3',
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',
     'pg@^8',
@@ -164,6 +166,11 @@ project.eslint?.allowDevDeps('src/cli/**');
 // The AWS SDK v3 is provided by the Node.js Lambda runtime. nodejs24.x: cdk-nag (AwsSolutions-L1)
 // asks for the latest runtime.
 project.bundler.addBundle('src/aurora-iam-function/db-user.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: ['@aws-sdk/*'],
+});
+project.bundler.addBundle('src/emr-pipeline/security-group-cleanup.lambda.ts', {
   platform: 'node',
   target: 'node24',
   externals: ['@aws-sdk/*'],

@@ -1,15 +1,13 @@
 import * as path from 'path';
-import { CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
-import { SECURE_FUNCTION_DEFAULTS, createSecureFunction } from '../common/secure-function';
+import { createProvider } from '../common/provider';
+import { createSecureFunction } from '../common/secure-function';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
 /** Properties of {@link AuroraIamDatabaseUser}. */
@@ -106,17 +104,7 @@ export class AuroraIamDatabaseUser extends Construct {
     props.adminSecret.grantRead(this.handlerFunction);
     props.cluster.connections.allowDefaultPortFrom(this.handlerFunction, 'Database-user handler');
 
-    // The framework function gets its own role and log group rather than CDK's default role with
-    // the AWS-managed AWSLambdaBasicExecutionRole (which may write to any log group).
-    const frameworkLogGroup = new logs.LogGroup(this, 'ProviderLogGroup', { retention: SECURE_FUNCTION_DEFAULTS.logRetention });
-    const frameworkRole = new iam.Role(this, 'ProviderRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    frameworkLogGroup.grantWrite(frameworkRole);
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.handlerFunction,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogGroup,
-    });
-    acknowledgeProviderFramework(provider, frameworkRole, this.handlerFunction);
+    const provider = createProvider(this, this.handlerFunction);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.resource = new CustomResource(this, 'Resource', {
@@ -137,24 +125,4 @@ export class AuroraIamDatabaseUser extends Construct {
     this.resource.node.addDependency(props.cluster);
     for (const sg of props.cluster.connections.securityGroups) this.resource.node.addDependency(sg);
   }
-}
-
-/**
- * The Provider's framework function is aws-cdk-lib's code, outside the VPC, that only invokes our
- * handler and answers CloudFormation: its findings are acknowledged on it alone, each with why.
- */
-function acknowledgeProviderFramework(provider: cr.Provider, role: iam.Role, handler: lambda.Function): void {
-  const framework = provider.node.findChild('framework-onEvent');
-  const handlerId = Stack.of(handler).getLogicalId(handler.node.defaultChild as CfnElement);
-  acknowledgeNagRule(role, `AwsSolutions-IAM5[Resource::<${handlerId}.Arn>:*]`,
-    'The Provider framework is granted invoke on the versions of the one handler it fronts (Function.grantInvoke adds the :* form).');
-  for (const rule of ['AwsSolutions-L1', 'Serverless-LambdaLatestVersion']) {
-    acknowledgeNagRule(framework, rule, 'The runtime of the custom-resource Provider framework is chosen by aws-cdk-lib, not by this construct.');
-  }
-  acknowledgeNagRule(framework, 'Serverless-LambdaDefaultMemorySize',
-    'aws-cdk-lib sizes its Provider framework function; it only relays one synchronous invoke.');
-  acknowledgeNagRule(framework, 'Serverless-LambdaDLQ',
-    'Invoked by CloudFormation for the custom resource; every failure is reported to the stack, there is no event to park.');
-  acknowledgeNagRule(framework, 'Serverless-LambdaTracing',
-    'aws-cdk-lib\'s Provider framework relay; the handler it invokes is traced.');
 }

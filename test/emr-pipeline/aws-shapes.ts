@@ -5,11 +5,13 @@
  * into the shape the code under test happens to expect.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const ec2Model = require('aws-sdk/apis/ec2-2016-11-15.min.json');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const emrModel = require('aws-sdk/apis/elasticmapreduce-2009-03-31.min.json');
 
 /** A shape of the minified model: a reference (`shape`), an inline definition, or `{}` (a string). */
 interface Shape { shape?: string; type?: string; members?: Record<string, Shape>; member?: Shape; value?: Shape }
-interface Model { operations: Record<string, { output?: Shape }>; shapes: Record<string, Shape> }
+interface Model { operations: Record<string, { input?: Shape; output?: Shape }>; shapes: Record<string, Shape> }
 
 /** Paths in `value` that `spec` does not define, or whose type differs. */
 function violations(model: Model, spec: Shape, value: unknown, path: string): string[] {
@@ -17,7 +19,8 @@ function violations(model: Model, spec: Shape, value: unknown, path: string): st
   switch (shape.type ?? 'string') {
     case 'structure': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected an object`];
-      return Object.entries(value).flatMap(([key, member]) => shape.members?.[key]
+      // (a member set to undefined is absent: the SDK v3 paginators send `NextToken: undefined`)
+      return Object.entries(value).filter(([, member]) => member !== undefined).flatMap(([key, member]) => shape.members?.[key]
         ? violations(model, shape.members[key], member, `${path}.${key}`)
         : [`${path}.${key}: not a member of the API's shape`]);
     }
@@ -48,6 +51,17 @@ export function checkEmrOutput(operation: string, value: unknown, renames: Recor
   const output = emrModel.operations[operation].output ?? { type: 'structure', members: {} };
   const found = violations(emrModel, output, renamed, operation);
   if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
+}
+
+/**
+ * Throws unless `value` uses only members of the EC2 `operation`'s request (`input`) or result
+ * (`output`) shape: for the stand-ins of the AWS SDK v3 EC2 client, whose member names are the
+ * model's PascalCase ones.
+ */
+export function checkEc2Shape(operation: string, direction: 'input' | 'output', value: unknown): void {
+  const spec = ec2Model.operations[operation][direction] ?? { type: 'structure', members: {} };
+  const found = violations(ec2Model, spec, value, `${operation} ${direction}`);
+  if (found.length > 0) throw new Error(`stand-in ${direction} is not what the EC2 API defines: ${found.join('; ')}`);
 }
 
 /** An error as Step Functions reports it in a task state (`Error` name, `Cause` text). */
