@@ -95,7 +95,8 @@ export interface EmrPipelineSecurityGroups {
   readonly coreAndTask: ec2.ISecurityGroup;
   /**
    * The group through which the EMR service reaches clusters in private subnets:
-   * `ServiceAccessSecurityGroup`. Required in private subnets, not allowed in public ones.
+   * `ServiceAccessSecurityGroup`. Required in private subnets (any cluster subnet that is not
+   * one of the VPC's public subnets), not allowed in public ones.
    * @default - none (clusters in public subnets)
    */
   readonly serviceAccess?: ec2.ISecurityGroup;
@@ -367,8 +368,8 @@ export class EmrPipeline extends Construct {
     // Instance groups launch in the first subnet, fleets in any of them.
     const clusterSubnets = props.instanceFleets ? subnets.subnets : subnets.subnets.slice(0, 1);
     const privateSubnets = this.inPrivateSubnets(props.vpc, clusterSubnets);
-    this.securityGroups = props.managedSecurityGroups
-      ?? new ManagedSecurityGroups(this, 'SecurityGroups', { vpc: props.vpc, privateSubnets });
+    const ownGroups = props.managedSecurityGroups ? undefined : new ManagedSecurityGroups(this, 'SecurityGroups', { vpc: props.vpc, privateSubnets });
+    this.securityGroups = props.managedSecurityGroups ?? ownGroups!;
     validateSecurityGroups(this.securityGroups, privateSubnets);
 
     const failed = new sfn.Fail(this, 'Failed', {
@@ -528,6 +529,9 @@ export class EmrPipeline extends Construct {
       },
     });
     this.acknowledgeStateMachineRole();
+    // At stack deletion the cleanup runs after the state machine is gone, so no execution can
+    // start a cluster (and EMR add rules again) behind it.
+    ownGroups?.cleanup.node.addDependency(this.stateMachine);
 
     const teardown = new Teardown(this, 'Teardown', {
       pipeline: this.stateMachine,

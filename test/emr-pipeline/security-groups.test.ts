@@ -79,6 +79,8 @@ describe('in private subnets (the default selection)', () => {
     // The cleanup depends on the three groups (deleted before them) and names them all.
     expect(resources[cleanup].DependsOn).toEqual(expect.arrayContaining([primary, core, access]));
     expect(resources[cleanup].Properties.GroupIds).toEqual([primary, core, access].map((id) => ({ 'Fn::GetAtt': [id, 'GroupId'] })));
+    // ...and on the state machine: no execution can start a cluster (EMR adding rules) after it ran.
+    expect(resources[cleanup].DependsOn).toContain(logicalIdOf(template, 'AWS::StepFunctions::StateMachine', /^PipelineStateMachine/));
     // Each CloudFormation-owned rule depends on the cleanup (deleted before it, by CloudFormation).
     for (const [id, rule] of Object.entries(template.findResources('AWS::EC2::SecurityGroupEgress'))) {
       expect([id, rule.DependsOn]).toEqual([id, expect.arrayContaining([cleanup])]);

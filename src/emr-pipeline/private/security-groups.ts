@@ -3,7 +3,6 @@ import { CustomResource, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeNagRule } from '../../common/nag';
 import { createProvider } from '../../common/provider';
@@ -18,10 +17,6 @@ export const EMR_MANAGED_POLICY_TAG = 'for-use-with-amazon-emr-managed-policies'
  * Management Guide, "Working with Amazon EMR-managed security groups").
  */
 const SERVICE_ACCESS_PORT = 8443;
-
-/** The security-group members of EmrCreateCluster's Instances. */
-export type SecurityGroupsConfig = Pick<tasks.EmrCreateCluster.InstancesConfigProperty,
-  'emrManagedMasterSecurityGroup' | 'emrManagedSlaveSecurityGroup' | 'serviceAccessSecurityGroup'>;
 
 export interface ManagedSecurityGroupsProps {
   readonly vpc: ec2.IVpc;
@@ -44,8 +39,8 @@ export class ManagedSecurityGroups extends Construct {
   public readonly primary: ec2.SecurityGroup;
   public readonly coreAndTask: ec2.SecurityGroup;
   public readonly serviceAccess?: ec2.SecurityGroup;
+  /** Revokes the rules between the groups before CloudFormation deletes them. */
   public readonly cleanup: CustomResource;
-  public readonly cleanupFunction: lambda.Function;
 
   constructor(scope: Construct, id: string, props: ManagedSecurityGroupsProps) {
     super(scope, id);
@@ -78,7 +73,7 @@ export class ManagedSecurityGroups extends Construct {
     // AmazonEMRServicePolicy_v2 launches instances with, and edits the rules of, tagged groups only.
     for (const group of groups) Tags.of(group).add(EMR_MANAGED_POLICY_TAG, 'true');
 
-    this.cleanupFunction = createSecureFunction(this, 'CleanupHandler', {
+    const cleanupFunction = createSecureFunction(this, 'CleanupHandler', {
       description: 'Revokes the rules between the EMR pipeline\'s security groups before CloudFormation deletes them',
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
@@ -86,23 +81,23 @@ export class ManagedSecurityGroups extends Construct {
       code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', '..', 'assets', 'emr-pipeline', 'security-group-cleanup.lambda')),
       timeout: Duration.minutes(2),
     });
-    acknowledgeNagRule(this.cleanupFunction, 'Serverless-LambdaDLQ',
+    acknowledgeNagRule(cleanupFunction, 'Serverless-LambdaDLQ',
       'Invoked synchronously by the custom-resource provider, which reports any failure to CloudFormation: there is no event to park.');
     const stack = Stack.of(this);
-    this.cleanupFunction.addToRolePolicy(new iam.PolicyStatement({
+    cleanupFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
       resources: groups.map((group) => stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: group.securityGroupId })),
     }));
     const describe = new iam.Policy(this, 'CleanupDescribePolicy', {
-      roles: [this.cleanupFunction.role!],
+      roles: [cleanupFunction.role!],
       statements: [new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroupRules'], resources: ['*'] })],
     });
-    this.cleanupFunction.node.addDependency(describe);
+    cleanupFunction.node.addDependency(describe);
     acknowledgeNagRule(describe, 'AwsSolutions-IAM5[Resource::*]',
       'ec2:DescribeSecurityGroupRules supports no resource-level permissions (no resource types in the service authorization reference); the handler filters by the pipeline\'s group ids, and this policy holds nothing else.');
 
     this.cleanup = new CustomResource(this, 'Cleanup', {
-      serviceToken: createProvider(this, this.cleanupFunction).serviceToken,
+      serviceToken: createProvider(this, cleanupFunction).serviceToken,
       resourceType: 'Custom::EmrSecurityGroupCleanup',
       properties: { GroupIds: groups.map((group) => group.securityGroupId) },
     });
@@ -110,14 +105,5 @@ export class ManagedSecurityGroups extends Construct {
     // which CloudFormation revokes itself.
     for (const group of groups) this.cleanup.node.addDependency(group.node.defaultChild!);
     for (const rule of ruleResources) rule.node.addDependency(this.cleanup);
-  }
-
-  /** The groups, as EmrCreateCluster's Instances members. */
-  public instancesConfig(): SecurityGroupsConfig {
-    return {
-      emrManagedMasterSecurityGroup: this.primary.securityGroupId,
-      emrManagedSlaveSecurityGroup: this.coreAndTask.securityGroupId,
-      serviceAccessSecurityGroup: this.serviceAccess?.securityGroupId,
-    };
   }
 }
