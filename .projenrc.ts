@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // the SDK's own shared-config parser, so the probe can tell a --profile that does not exist
     '@smithy/core@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    // EmrPipeline's security-group cleanup handler (the Lambda runtime provides it; bundled as external)
+    '@aws-sdk/client-ec2@^3',
     '@aws-sdk/rds-signer@^3',
     '@aws-lambda-powertools/batch@^2',
     'pg@^8',
@@ -195,6 +197,11 @@ project.bundler.addBundle('src/aurora-iam-function/db-user.lambda.ts', {
   externals: ['@aws-sdk/*'],
 });
 project.bundler.addBundle('src/stream-processor/stream-consumer-active.lambda.ts', {
+  platform: 'node',
+  target: 'node24',
+  externals: ['@aws-sdk/*'],
+});
+project.bundler.addBundle('src/emr-pipeline/security-group-cleanup.lambda.ts', {
   platform: 'node',
   target: 'node24',
   externals: ['@aws-sdk/*'],

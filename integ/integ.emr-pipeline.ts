@@ -15,9 +15,10 @@ import { enforceNag } from './support/gates';
  * 3. that cluster is TERMINATED (by the pipeline itself, not by idle auto-termination: the
  *    execution cannot succeed before its terminateCluster.sync state has seen the termination).
  *
- * Note for a real run: EMR leaves the security groups it manages (ElasticMapReduce-master/-slave)
- * in the VPC after the cluster terminates, and they reference each other; delete them before the
- * stack's VPC can be destroyed.
+ * The stack's own deletion is part of the test: the cluster runs with the pipeline's EMR-managed
+ * security groups (never EMR's default ones, which the stack would not own), and the pipeline's
+ * cleanup resource revokes the rules EMR added between them before CloudFormation deletes them and
+ * the VPC.
  */
 const app = new App();
 const stack = new Stack(app, 'EmrPipelineInteg');

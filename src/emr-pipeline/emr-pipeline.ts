@@ -13,13 +13,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STEP_CONCURRENCY_FLOOR, isAtLeast, parseReleaseLabel, supportsAutoTermination } from './private/release-label';
 import { retryOnThrottling, retryReadOnly } from './private/retry';
+import { EMR_MANAGED_POLICY_TAG, ManagedSecurityGroups } from './private/security-groups';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule } from '../common/nag';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
-
-/** The tag AmazonEMRServicePolicy_v2 requires on clusters, subnets and security groups it may use. */
-const EMR_MANAGED_POLICY_TAG = 'for-use-with-amazon-emr-managed-policies';
 
 /**
  * How often a starting cluster and a running step are looked at. Each look adds about 9 events to
@@ -86,15 +84,33 @@ export class EmrPipelineStates {
   public static readonly FAILED = 'Failed';
 }
 
+/**
+ * The EMR-managed security groups of the pipeline's clusters. EMR adds the rules a cluster needs
+ * to them (the EMR Management Guide, "Working with Amazon EMR-managed security groups").
+ */
+export interface EmrPipelineSecurityGroups {
+  /** The group of the primary (master) node: `EmrManagedMasterSecurityGroup`. */
+  readonly primary: ec2.ISecurityGroup;
+  /** The group of the core and task nodes: `EmrManagedSlaveSecurityGroup`. */
+  readonly coreAndTask: ec2.ISecurityGroup;
+  /**
+   * The group through which the EMR service reaches clusters in private subnets:
+   * `ServiceAccessSecurityGroup`. Required in private subnets (any cluster subnet that is not
+   * one of the VPC's public subnets), not allowed in public ones.
+   * @default - none (clusters in public subnets)
+   */
+  readonly serviceAccess?: ec2.ISecurityGroup;
+}
+
 /** Properties of an {@link EmrPipeline}. */
 export interface EmrPipelineProps {
   /**
    * The VPC the pipeline's clusters run in.
    *
    * The default EMR service role uses `AmazonEMRServicePolicy_v2`, which only launches instances in
-   * subnets, and creates security groups in VPCs, tagged `for-use-with-amazon-emr-managed-policies=true`:
-   * the pipeline adds that tag to the VPC and the selected subnets when they are defined in this app;
-   * an imported VPC and its subnets must already carry it.
+   * subnets tagged `for-use-with-amazon-emr-managed-policies=true` (and acts only on VPCs and
+   * security groups tagged so): the pipeline adds that tag to the VPC and the selected subnets when
+   * they are defined in this app; an imported VPC and its subnets must already carry it.
    */
   readonly vpc: ec2.IVpc;
 
@@ -104,6 +120,16 @@ export interface EmrPipelineProps {
    * @default - the VPC's default selection (private subnets when there are any)
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The EMR-managed security groups of created clusters. Groups you bring are used as they are:
+   * they need the `for-use-with-amazon-emr-managed-policies=true` tag for the default service
+   * role, and the rules EMR adds between them are yours to remove before they can be deleted.
+   * @default - three groups the pipeline creates in the VPC (primary, core/task, and, in private
+   *            subnets, service access), tagged for `AmazonEMRServicePolicy_v2`, whose rules that
+   *            reference one another are revoked when the stack deletes them
+   */
+  readonly managedSecurityGroups?: EmrPipelineSecurityGroups;
 
   /**
    * The EMR release of created clusters, `emr-X.Y.Z`, emr-5.28.0 or later (step concurrency).
@@ -285,6 +311,8 @@ export class EmrPipeline extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** Where clusters write their logs. */
   public readonly logBucket: s3.IBucket;
+  /** The EMR-managed security groups of created clusters (allow your data stores' access from them). */
+  public readonly securityGroups: EmrPipelineSecurityGroups;
   /** The EMR service role. */
   public readonly serviceRole: iam.IRole;
   /** The role of the cluster's EC2 instances; grant it access to your data. */
@@ -328,15 +356,21 @@ export class EmrPipeline extends Construct {
       'EMR names its log objects per cluster, node and application at run time; writes are confined to the log prefix.');
 
     const subnets = props.vpc.selectSubnets(props.vpcSubnets);
-    // AmazonEMRServicePolicy_v2 launches instances only in tagged subnets and creates its default
-    // security groups only in a tagged VPC. Only those resources are tagged (not their children),
-    // and only when they are defined in this app.
+    // AmazonEMRServicePolicy_v2 launches instances only in tagged subnets (and acts only on a tagged
+    // VPC). Only those resources are tagged (not their children), and only when they are defined in
+    // this app.
     for (const network of [props.vpc, ...subnets.subnets]) {
       const resource = network.node.defaultChild;
       if (resource instanceof CfnResource) {
         Tags.of(resource).add(EMR_MANAGED_POLICY_TAG, 'true');
       }
     }
+    // Instance groups launch in the first subnet, fleets in any of them.
+    const clusterSubnets = props.instanceFleets ? subnets.subnets : subnets.subnets.slice(0, 1);
+    const privateSubnets = this.inPrivateSubnets(props.vpc, clusterSubnets);
+    const ownGroups = props.managedSecurityGroups ? undefined : new ManagedSecurityGroups(this, 'SecurityGroups', { vpc: props.vpc, privateSubnets });
+    this.securityGroups = props.managedSecurityGroups ?? ownGroups!;
+    validateSecurityGroups(this.securityGroups, privateSubnets);
 
     const failed = new sfn.Fail(this, 'Failed', {
       stateName: EmrPipelineStates.FAILED,
@@ -351,7 +385,13 @@ export class EmrPipeline extends Construct {
       name: sfn.JsonPath.stringAt('$$.Execution.Id'),
       releaseLabel,
       applications: (props.applications ?? ['Spark']).map((name) => ({ name })),
-      instances: this.instances(props, subnets.subnetIds),
+      instances: {
+        ...this.instances(props, subnets.subnetIds),
+        // Without them EMR creates its default groups in the VPC, which the stack does not own.
+        emrManagedMasterSecurityGroup: this.securityGroups.primary.securityGroupId,
+        emrManagedSlaveSecurityGroup: this.securityGroups.coreAndTask.securityGroupId,
+        serviceAccessSecurityGroup: this.securityGroups.serviceAccess?.securityGroupId,
+      },
       serviceRole: this.serviceRole,
       clusterRole: this.instanceRole,
       logUri: `s3://${this.logBucket.bucketName}/${LOG_PREFIX}`,
@@ -489,6 +529,9 @@ export class EmrPipeline extends Construct {
       },
     });
     this.acknowledgeStateMachineRole();
+    // At stack deletion the cleanup runs after the state machine is gone, so no execution can
+    // start a cluster (and EMR add rules again) behind it.
+    ownGroups?.cleanup.node.addDependency(this.stateMachine);
 
     const teardown = new Teardown(this, 'Teardown', {
       pipeline: this.stateMachine,
@@ -609,6 +652,19 @@ export class EmrPipeline extends Construct {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Whether the cluster subnets are private: none is one of the VPC's public subnets. A selection
+   * of both fails, since EMR needs a service access group in private subnets only.
+   */
+  private inPrivateSubnets(vpc: ec2.IVpc, clusterSubnets: ec2.ISubnet[]): boolean {
+    const isPublic = (subnet: ec2.ISubnet) => vpc.publicSubnets.some((p) => p === subnet || p.subnetId === subnet.subnetId);
+    const publicCount = clusterSubnets.filter(isPublic).length;
+    if (publicCount > 0 && publicCount < clusterSubnets.length) {
+      throw new Error(`vpcSubnets must select only public or only private subnets for instance fleets (EMR needs a service access security group in private subnets only), got ${publicCount} public and ${clusterSubnets.length - publicCount} private`);
+    }
+    return publicCount === 0;
   }
 
   private instances(props: EmrPipelineProps, subnetIds: string[]): tasks.EmrCreateCluster.InstancesConfigProperty {
@@ -751,6 +807,15 @@ export class EmrPipeline extends Construct {
       'Cluster ids are created (or given) at run time, one per execution.');
     acknowledgeNagRule(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/elasticmapreduce.amazonaws.com*/AWSServiceRoleForEMRCleanup*]',
       'createCluster must be able to create EMR\'s cleanup service-linked role, whose path AWS defines; the statement is limited to that role and the EMR service name.');
+  }
+}
+
+function validateSecurityGroups(groups: EmrPipelineSecurityGroups, privateSubnets: boolean): void {
+  if (privateSubnets && !groups.serviceAccess) {
+    throw new Error('managedSecurityGroups.serviceAccess is required in private subnets (EMR reaches the cluster through it), got none; the selected subnets are private');
+  }
+  if (!privateSubnets && groups.serviceAccess) {
+    throw new Error('managedSecurityGroups.serviceAccess applies only to private subnets, got a group; the selected subnets are public');
   }
 }
 

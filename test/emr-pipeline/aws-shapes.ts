@@ -1,4 +1,4 @@
-import { EMPTY_STRUCTURE, shapeViolations } from '../support/judges/aws-models';
+import { EMPTY_STRUCTURE, apiModel, shapeViolations } from '../support/judges/aws-models';
 import { emr, optimizedEmrIntegration } from '../support/judges/state-machines';
 
 /**
@@ -23,6 +23,17 @@ export function checkEmrOutput(operation: string, value: unknown): void {
 function checkOptimizedEmrResult(api: string, value: unknown): void {
   const found = shapeViolations(emr(), optimizedEmrIntegration(api)!.result, value, api);
   if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
+}
+
+/**
+ * Throws unless `value` uses only members of the EC2 `operation`'s request (`input`) or result
+ * (`output`) shape: for the stand-ins of the AWS SDK v3 EC2 client, whose member names are the
+ * model's PascalCase ones.
+ */
+export function checkEc2Shape(operation: string, direction: 'input' | 'output', value: unknown): void {
+  const ec2 = apiModel('ec2-2016-11-15');
+  const found = shapeViolations(ec2, ec2.operations[operation][direction] ?? EMPTY_STRUCTURE, value, `${operation} ${direction}`);
+  if (found.length > 0) throw new Error(`stand-in ${direction} is not what the EC2 API defines: ${found.join('; ')}`);
 }
 
 /** An error as Step Functions reports it in a task state (`Error` name, `Cause` text). */

@@ -200,7 +200,7 @@ describe('EmrPipeline defaults', () => {
     expect(pipeline.instanceRole).toBeInstanceOf(iam.Role);
   });
 
-  test('the VPC is tagged for AmazonEMRServicePolicy_v2, and nothing else of it but the selected subnets', () => {
+  test('the VPC is tagged for AmazonEMRServicePolicy_v2, and nothing else of it but the selected subnets (and the pipeline\'s security groups)', () => {
     template.hasResourceProperties('AWS::EC2::VPC', {
       Tags: Match.arrayWith([{ Key: 'for-use-with-amazon-emr-managed-policies', Value: 'true' }]),
     });
@@ -208,7 +208,7 @@ describe('EmrPipeline defaults', () => {
       .filter(([, r]) => (r.Properties?.Tags ?? []).some((t: any) => t.Key === 'for-use-with-amazon-emr-managed-policies'))
       .map(([, r]) => r.Type)
       .sort();
-    expect(tagged).toEqual(['AWS::EC2::Subnet', 'AWS::EC2::Subnet', 'AWS::EC2::VPC']);
+    expect(tagged).toEqual(['AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroup', 'AWS::EC2::Subnet', 'AWS::EC2::Subnet', 'AWS::EC2::VPC']);
   });
 
   test('an imported VPC is left untouched', () => {

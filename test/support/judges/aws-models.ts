@@ -81,7 +81,8 @@ export function shapeViolations(model: Model, spec: Shape, value: unknown, where
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${where}: expected an object`];
       const names = memberNames(shape, !!options.parameters);
       const given = new Set<string>();
-      const found = Object.entries(value).flatMap(([key, member]) => {
+      // (a member set to undefined is absent: the SDK v3 paginators send `NextToken: undefined`)
+      const found = Object.entries(value).filter(([, member]) => member !== undefined).flatMap(([key, member]) => {
         const dynamic = !!options.parameters && key.endsWith('.$');
         const name = dynamic ? key.slice(0, -2) : key;
         given.add(name);
