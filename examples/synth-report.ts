@@ -3,13 +3,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from './app';
+import { iamFindings } from '../test/support/judges/iam';
 import { stateMachineFindings } from '../test/support/judges/state-machines';
 import { CFN_LINT_IGNORED, nagFindings } from '../test/support/quality-gates';
 
 /**
  * The main job: synthesize the example app into examples/cdk.out, then print for each stack the
- * resources it defines and the cfn-lint, cdk-nag (AwsSolutions + Serverless) and state-machine
- * (test/support/judges/state-machines.ts) verdicts.
+ * resources it defines and the cfn-lint, cdk-nag (AwsSolutions + Serverless), state-machine
+ * (test/support/judges/state-machines.ts) and IAM (test/support/judges/iam.ts) verdicts.
  * Exits non-zero when any stack has a finding.
  */
 const outdir = path.join(__dirname, 'cdk.out');
@@ -28,26 +29,35 @@ try {
   lint = JSON.parse(err.stdout);
 }
 
-let failed = false;
-for (const stack of stacks) {
-  const template = assembly.getStackByName(stack.stackName).template;
-  const resources: Record<string, number> = {};
-  for (const r of Object.values<any>(template.Resources ?? {})) resources[r.Type] = (resources[r.Type] ?? 0) + 1;
-  const nag = nagFindings(stack);
-  const stackLint = lint
-    .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
-    .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
-  const stateMachines = stateMachineFindings(template);
-  failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0;
+// The IAM judge reads the service authorization reference asynchronously, hence the async report.
+async function report(): Promise<void> {
+  let failed = false;
+  for (const stack of stacks) {
+    const template = assembly.getStackByName(stack.stackName).template;
+    const resources: Record<string, number> = {};
+    for (const r of Object.values<any>(template.Resources ?? {})) resources[r.Type] = (resources[r.Type] ?? 0) + 1;
+    const nag = nagFindings(stack);
+    const stackLint = lint
+      .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
+      .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
+    const stateMachines = stateMachineFindings(template);
+    const iam = await iamFindings(template);
+    failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0 || iam.length > 0;
 
-  const total = Object.values(resources).reduce((a, b) => a + b, 0);
-  console.log(`\n== ${stack.stackName}: ${total} resources`);
-  for (const [type, n] of Object.entries(resources).sort()) console.log(`   ${String(n).padStart(3)}  ${type}`);
-  console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
-  console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
-  console.log(`   state machines (ASL, API models): ${stateMachines.length === 0 ? 'PASS' : `FAIL\n     ${stateMachines.join('\n     ')}`}`);
+    const total = Object.values(resources).reduce((a, b) => a + b, 0);
+    console.log(`\n== ${stack.stackName}: ${total} resources`);
+    for (const [type, n] of Object.entries(resources).sort()) console.log(`   ${String(n).padStart(3)}  ${type}`);
+    console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
+    console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
+    console.log(`   state machines (ASL, API models): ${stateMachines.length === 0 ? 'PASS' : `FAIL\n     ${stateMachines.join('\n     ')}`}`);
+    console.log(`   IAM (service authorization reference): ${iam.length === 0 ? 'PASS' : `FAIL\n     ${iam.join('\n     ')}`}`);
+  }
+  console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
+  // examples/ is also a plain CDK app (examples/cdk.json): the same stacks, through the CDK CLI.
+  console.log(`Deploy one stack (AWS credentials and a bootstrapped account): cd examples && npx cdk deploy ${stacks[0].stackName}`);
+  process.exitCode = failed ? 1 : 0;
 }
-console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
-// examples/ is also a plain CDK app (examples/cdk.json): the same stacks, through the CDK CLI.
-console.log(`Deploy one stack (AWS credentials and a bootstrapped account): cd examples && npx cdk deploy ${stacks[0].stackName}`);
-process.exitCode = failed ? 1 : 0;
+report().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { iamFindings } from './judges/iam';
 import { stateMachineFindings } from './judges/state-machines';
 
 /** One cfn-lint finding, as cfn_lint_server.py reports it. */
@@ -61,6 +62,7 @@ export async function expectCleanStack(stack: Stack): Promise<void> {
   const lint = await cfnLint(template);
   expect(lint.map((m) => `${m.rule} (${m.level}) ${m.path}: ${m.message}`)).toEqual([]);
   expect(stateMachineFindings(template)).toEqual([]);
+  expect(await iamFindings(template)).toEqual([]);
 }
 
 /**
