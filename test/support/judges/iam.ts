@@ -67,8 +67,16 @@ interface KnownAction {
   readonly types: { readonly key: string; readonly arn: string }[];
 }
 
-/** The actions a statement's action string stands for, or why it stands for none. */
-async function actionsOf(action: string): Promise<KnownAction[] | string> {
+const actionsSeen = new Map<string, Promise<KnownAction[] | string>>();
+
+/** The actions a statement's action string stands for, or why it stands for none (memoized: `s3:*` is hundreds). */
+function actionsOf(action: string): Promise<KnownAction[] | string> {
+  const key = action.toLowerCase();
+  if (!actionsSeen.has(key)) actionsSeen.set(key, lookUpActions(action));
+  return actionsSeen.get(key)!;
+}
+
+async function lookUpActions(action: string): Promise<KnownAction[] | string> {
   if (action === '*') return [];
   const [service, name, ...rest] = action.split(':');
   if (!name || rest.length > 0) return `"${action}" is not of the form service:action`;
@@ -91,11 +99,20 @@ async function actionsOf(action: string): Promise<KnownAction[] | string> {
   }));
 }
 
+const fitsSeen = new Map<string, boolean>();
+
+/** Whether some ARN can match both the resource pattern and the resource type's ARN (memoized). */
+function fits(resource: string, typeArn: string): boolean {
+  const key = `${resource} ${typeArn}`;
+  if (!fitsSeen.has(key)) fitsSeen.set(key, resourceStringMatchesResourceTypePattern(resource, typeArn));
+  return fitsSeen.get(key)!;
+}
+
 /** Whether an action may be given one of these resource patterns. */
 function takes(action: KnownAction, resources: string[]): boolean {
   return action.types.length === 0
     ? resources.includes('*')
-    : resources.some((r) => action.types.some((t) => resourceStringMatchesResourceTypePattern(r, t.arn)));
+    : resources.some((r) => action.types.some((t) => fits(r, t.arn)));
 }
 
 function accepted(action: KnownAction): string {
@@ -114,8 +131,22 @@ function arnsOfTypes(): Promise<ArnOfType> {
   return arnsOnce;
 }
 
-/** Every IAM finding in a synthesized template, one readable line each. */
-export async function iamFindings(template: Template): Promise<string[]> {
+/**
+ * Findings in statements aws-cdk-lib writes and no construct of ours can change. Each is let pass
+ * only in its exact shape, with its reason, and test/robustness/known-gaps.test.ts keeps it visible
+ * (a `failing` test) until the behaviour it breaks is fixed.
+ */
+export const IAM_KNOWN_GAPS: readonly { readonly finding: RegExp; readonly reason: string }[] = [
+  {
+    finding: /: codedeploy:PutLifecycleEventHookExecutionStatus takes only "\*" \(no resource types\); given "arn:\*:codedeploy:\*:\*:deploymentgroup:\*\/\*"$/,
+    reason: "aws-cdk-lib's LambdaDeploymentGroup grants a traffic hook this action on the deployment group's ARN " +
+      '(grantPutLifecycleEventHookExecutionStatus); the service authorization reference lists no resource type for it, so by ' +
+      "the reference the grant cannot take effect and ProvisionedFunction's preHook/postHook cannot report their result",
+  },
+];
+
+/** Every IAM finding in a synthesized template, one readable line each, known gaps included. */
+export async function iamFindingsWithKnownGaps(template: Template): Promise<string[]> {
   const arnOf = await arnsOfTypes();
   const findings: string[] = [];
   for (const { where, document, actionsOnly, star } of policyDocuments(template)) {
@@ -155,4 +186,9 @@ export async function iamFindings(template: Template): Promise<string[]> {
     }
   }
   return findings;
+}
+
+/** Every IAM finding in a synthesized template but the known gaps (IAM_KNOWN_GAPS), one readable line each. */
+export async function iamFindings(template: Template): Promise<string[]> {
+  return (await iamFindingsWithKnownGaps(template)).filter((f) => !IAM_KNOWN_GAPS.some((gap) => gap.finding.test(f)));
 }
