@@ -2,6 +2,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { ArnOfType, GETATT_ARN, REF_ARN, referencedTypeArns } from './judges/intrinsics';
 
 /**
@@ -70,6 +71,13 @@ function concrete(value: any, resources: Resources, arnOf: ArnOfType): any {
     }
     default: throw new Error(`permissions.ts: ${keys[0]} is not evaluated; add it when a simulated policy uses it`);
   }
+}
+
+/** The role a construct defines at `path` below it (for roles a construct does not expose). */
+export function roleAt(scope: Construct, path: string): iam.IRole {
+  const role = scope.node.findAll().find((c) => c instanceof iam.Role && c.node.path === `${scope.node.path}/${path}`);
+  if (!role) throw new Error(`no role at ${scope.node.path}/${path}`);
+  return role as iam.Role;
 }
 
 /** A call made at run time: who makes it, the action, the resource, and the request's context. */
