@@ -1,4 +1,5 @@
 import { App, ArnFormat, Fn, Stack } from 'aws-cdk-lib';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -26,11 +27,12 @@ describe('AuroraIamFunction permissions', () => {
   const clusterId = fn.cluster.clusterResourceIdentifier;
   const user = fn.databaseUser.userName;
   const other = new secretsmanager.Secret(stack, 'OtherSecret');
+  const adminSecret = (fn.cluster as rds.DatabaseCluster).secret!.secretArn;
 
   test.each<[string, Call]>([
     ['the function: rds-db:connect as its user', { who: role, action: 'rds-db:connect', resource: dbuser(clusterId, user) }],
     ["the database-user handler: secretsmanager:GetSecretValue on the cluster's admin secret",
-      { who: fn.databaseUser.handlerFunction.role!, action: 'secretsmanager:GetSecretValue', resource: fn.cluster.secret!.secretArn }],
+      { who: fn.databaseUser.handlerFunction.role!, action: 'secretsmanager:GetSecretValue', resource: adminSecret }],
   ])('allowed: %s', async (_name, call) => {
     expect(await simulate(stack, call)).toBe('Allowed');
   });
@@ -39,7 +41,7 @@ describe('AuroraIamFunction permissions', () => {
     ['the function: rds-db:connect as the admin user', { who: role, action: 'rds-db:connect', resource: dbuser(clusterId, 'postgres') }],
     ['the function: rds-db:connect as another user', { who: role, action: 'rds-db:connect', resource: dbuser(clusterId, `${user}_other`) }],
     ['the function: rds-db:connect as its user on another cluster', { who: role, action: 'rds-db:connect', resource: dbuser('cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ', user) }],
-    ["the function: secretsmanager:GetSecretValue on the cluster's admin secret", { who: role, action: 'secretsmanager:GetSecretValue', resource: fn.cluster.secret!.secretArn }],
+    ["the function: secretsmanager:GetSecretValue on the cluster's admin secret", { who: role, action: 'secretsmanager:GetSecretValue', resource: adminSecret }],
     ['the database-user handler: secretsmanager:GetSecretValue on another secret',
       { who: fn.databaseUser.handlerFunction.role!, action: 'secretsmanager:GetSecretValue', resource: other.secretArn }],
   ])('denied: %s', async (_name, call) => {

@@ -38,7 +38,9 @@ const DENIED: [string, Call][] = [
   ["the mapping's role: sqs:SendMessage on the queue", { who: mapping, action: 'sqs:SendMessage', resource: subscriber.queue.queueArn }],
   ['SNS: sqs:SendMessage on the queue, from another topic', { who: 'sns.amazonaws.com', action: 'sqs:SendMessage', resource: subscriber.queue.queueArn, context: fromTopic(otherTopic) }],
   ['SNS: sqs:SendMessage on the queue over plain HTTP', {
-    who: 'sns.amazonaws.com', action: 'sqs:SendMessage', resource: subscriber.queue.queueArn,
+    who: 'sns.amazonaws.com',
+    action: 'sqs:SendMessage',
+    resource: subscriber.queue.queueArn,
     context: { ...fromTopic(subscriber.topic), 'aws:SecureTransport': 'false' },
   }],
 ];

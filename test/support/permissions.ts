@@ -109,7 +109,7 @@ function resourcePolicyFor(arn: string, resources: Resources, arnOf: ArnOfType):
 export async function simulate(stack: Stack, call: Call): Promise<string> {
   const arnOf = await referencedTypeArns();
   const resources: Resources = Template.fromStack(stack).toJSON().Resources;
-  let principal = call.who;
+  let principal = call.who as string;
   let identityPolicies: { name: string; policy: any }[] = [];
   if (typeof call.who !== 'string') {
     const roleId = stack.getLogicalId(call.who.node.defaultChild as CfnElement);

@@ -116,8 +116,8 @@ function accepted(action: KnownAction): string {
 
 /**
  * Findings in statements aws-cdk-lib writes and no construct of ours can change. Each is let pass
- * only in its exact shape, with its reason, and test/robustness/known-gaps.test.ts keeps it visible
- * (a `failing` test) until the behaviour it breaks is fixed.
+ * only in its exact shape, with its reason, and a `failing` simulation keeps the behaviour it breaks
+ * visible until it is fixed (test/provisioned-function/permissions.test.ts).
  */
 export const IAM_KNOWN_GAPS: readonly { readonly finding: RegExp; readonly reason: string }[] = [
   {
