@@ -30,6 +30,9 @@ const rule = roleAt(pipeline, 'Teardown/StateMachine/EventsRole');
 const cleanup = roleAt(pipeline, 'SecurityGroups/CleanupHandlerServiceRole');
 const cluster = `arn:aws:elasticmapreduce:${REGION}:${ACCOUNT}:cluster/j-2AXXXXXXGAPLF`;
 const clusterElsewhere = `arn:aws:elasticmapreduce:${REGION}:222222222222:cluster/j-2AXXXXXXGAPLF`;
+// The service-linked role EMR's optimized integration may create (its IAM policy, above), by service name.
+const cleanupRole = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/elasticmapreduce.amazonaws.com/AWSServiceRoleForEMRCleanup`;
+const createRole = (service: string): Call => ({ who: machine, action: 'iam:CreateServiceLinkedRole', resource: cleanupRole, context: { 'iam:AWSServiceName': service } });
 
 const ALLOWED: [string, Call][] = [
   ['the state machine: elasticmapreduce:RunJobFlow', { who: machine, action: 'elasticmapreduce:RunJobFlow', resource: '*' }],
@@ -38,6 +41,7 @@ const ALLOWED: [string, Call][] = [
   ['the state machine: elasticmapreduce:AddJobFlowSteps on its cluster', { who: machine, action: 'elasticmapreduce:AddJobFlowSteps', resource: cluster }],
   ['the state machine: elasticmapreduce:DescribeStep on its cluster', { who: machine, action: 'elasticmapreduce:DescribeStep', resource: cluster }],
   ['the state machine: elasticmapreduce:TerminateJobFlows on its cluster', { who: machine, action: 'elasticmapreduce:TerminateJobFlows', resource: cluster }],
+  ["the state machine: iam:CreateServiceLinkedRole for EMR's cleanup role", createRole('elasticmapreduce.amazonaws.com')],
   ['the teardown: elasticmapreduce:ListClusters', { who: teardown, action: 'elasticmapreduce:ListClusters', resource: '*' }],
   ['the teardown: elasticmapreduce:TerminateJobFlows on a cluster of the execution', { who: teardown, action: 'elasticmapreduce:TerminateJobFlows', resource: cluster }],
   ["the teardown rule's target: states:StartExecution on the teardown", { who: rule, action: 'states:StartExecution', resource: pipeline.teardownStateMachine.stateMachineArn }],
@@ -49,6 +53,7 @@ const ALLOWED: [string, Call][] = [
 const DENIED: [string, Call][] = [
   ['the state machine: iam:PassRole on another role', { who: machine, action: 'iam:PassRole', resource: otherRole.roleArn }],
   ['the state machine: elasticmapreduce:AddJobFlowSteps on a cluster of another account', { who: machine, action: 'elasticmapreduce:AddJobFlowSteps', resource: clusterElsewhere }],
+  ['the state machine: iam:CreateServiceLinkedRole named for another service', createRole('ec2.amazonaws.com')],
   ['the teardown: elasticmapreduce:TerminateJobFlows on a cluster of another account', { who: teardown, action: 'elasticmapreduce:TerminateJobFlows', resource: clusterElsewhere }],
   ['the teardown: elasticmapreduce:RunJobFlow', { who: teardown, action: 'elasticmapreduce:RunJobFlow', resource: '*' }],
   ['the teardown: iam:PassRole on the instance role', { who: teardown, action: 'iam:PassRole', resource: pipeline.instanceRole.roleArn }],
