@@ -99,6 +99,18 @@ export class DatabaseConnectError extends Error {
   }
 }
 
+/**
+ * The server cancelled a statement that ran longer than the connection's `statement_timeout`
+ * (`statementTimeoutMillis`). The statement did not complete; the connection stays usable.
+ */
+export class StatementTimeoutError extends Error {
+  readonly code = '57014';
+  constructor(message: string, readonly cause: unknown) {
+    super(message);
+    this.name = 'StatementTimeoutError';
+  }
+}
+
 const TOKEN_LIFETIME_MS = 15 * 60_000;
 const DEFAULT_REFRESH_AFTER_MS = 10 * 60_000;
 
@@ -117,6 +129,12 @@ function isConnectionError(error: unknown): boolean {
 /** pg refused before writing anything: the statement provably never reached the server. */
 function neverSent(error: unknown): boolean {
   return /not queryable/.test((error as Error).message ?? '');
+}
+
+/** query_canceled (57014) for the timeout, not for pg_cancel_backend ("due to user request"). */
+function isStatementTimeout(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === '57014' && /statement timeout/.test(message ?? '');
 }
 
 function isClientTimeout(error: unknown): boolean {
@@ -235,6 +253,12 @@ export class IamDatabaseConnection {
     try {
       return await client.query<R>(text, values);
     } catch (error) {
+      if (isStatementTimeout(error)) {
+        throw new StatementTimeoutError(
+          `IamDatabaseConnection: ${this.host}:${this.port} cancelled a statement that ran longer than statement_timeout ` +
+          `(statementTimeoutMillis, ${this.statementTimeoutMillis} ms unless the session changed it): raise statementTimeoutMillis, ` +
+          'or SET LOCAL statement_timeout inside a transaction for one long statement', error);
+      }
       if (!isConnectionError(error) && !isClientTimeout(error)) throw error;
       this.discard(client);
       if (this.retryOnConnectionError && (neverSent(error) || idempotent)) {
