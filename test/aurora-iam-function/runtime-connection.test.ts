@@ -88,10 +88,11 @@ describe('IamDatabaseConnection against PostgreSQL 17', () => {
   });
 
   test('a refused token names the endpoint, the user, rds_iam and rds-db:connect', async () => {
-    // PostgreSQL reports a failed password login as SQLSTATE 28P01 invalid_password ("password
-    // authentication failed for user", docs Appendix A); Aurora checks IAM tokens through PAM and
-    // reports "PAM authentication failed for user" with the same class 28 (AWS knowledge-center
-    // articles on IAM database authentication; the exact code there is inferred, so 28000 counts too).
+    // This server refuses a wrong password (SCRAM) as PostgreSQL does: SQLSTATE 28P01 invalid_password,
+    // "password authentication failed for user". Aurora refuses a token with "PAM authentication failed
+    // for user" (AWS knowledge center, "aurora-postgresql-connect-iam"), which PostgreSQL's auth_failed()
+    // (src/backend/libpq/auth.c) raises as 28000 invalid_authorization_specification; the helper treats
+    // both codes alike (the 28000 case on Aurora is inferred from that source, not run here).
     await new PasswordSettingSigner().getAuthToken();
     const db = connection({ signer: { getAuthToken: async () => 'not-the-signed-token' } });
     const error = await db.query('SELECT 1').catch((e: unknown) => e);
@@ -253,8 +254,8 @@ describe('IamDatabaseConnection when the reply is lost (TLS-terminating loopback
   test('an INSERT committed but whose reply is lost is not sent again: one row, and an outcome-unknown error', async () => {
     const db = viaRelay();
     await db.query('SELECT 1');
-    const before = relay.accepted;
-    relay.loseNextInsertReply();
+    const before = { accepted: relay.accepted, inserts: relay.inserts };
+    relay.loseInsertReplies();
     const error = await db.query('INSERT INTO events VALUES ($1)', ['a']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutcomeUnknownError);
     expect((error as Error).message).toMatch(new RegExp(
@@ -262,24 +263,42 @@ describe('IamDatabaseConnection when the reply is lost (TLS-terminating loopback
       'the statement was sent \\(Connection terminated unexpectedly\\); the server may or may not have run it\\. ' +
       'It was not retried: pass \\{ idempotent: true \\}'));
     expect(await events()).toEqual(['a']);
-    expect(relay.inserts).toBe(1);
-    expect(relay.accepted).toBe(before);
+    expect(relay.inserts).toBe(before.inserts + 1);
+    expect(relay.accepted).toBe(before.accepted);
     // The next call opens a new connection.
     expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    expect(relay.accepted).toBe(before + 1);
+    expect(relay.accepted).toBe(before.accepted + 1);
   });
 
   test('an idempotent statement whose reply is lost is sent again on a new connection', async () => {
     const db = viaRelay();
     await db.query('SELECT 1');
     const before = { accepted: relay.accepted, inserts: relay.inserts };
-    relay.loseNextInsertReply();
+    relay.loseInsertReplies();
     const result = await db.query('INSERT INTO events VALUES ($1) ON CONFLICT DO NOTHING', ['a'], { idempotent: true });
     // The second run found the first one's committed row: the reply is the retry's.
     expect(result.rowCount).toBe(0);
     expect(relay.inserts).toBe(before.inserts + 2);
     expect(relay.accepted).toBe(before.accepted + 1);
     expect(await events()).toEqual(['a']);
+  });
+
+  test('an idempotent statement is retried once only, and not at all with retryOnConnectionError false', async () => {
+    const retried = viaRelay();
+    await retried.query('SELECT 1');
+    const before = relay.inserts;
+    relay.loseInsertReplies(2);
+    await expect(retried.query('INSERT INTO events VALUES ($1) ON CONFLICT DO NOTHING', ['a'], { idempotent: true }))
+      .rejects.toThrow(/^IamDatabaseConnection: outcome unknown .* It was retried once already\.$/);
+    expect(relay.inserts).toBe(before + 2);
+
+    const notRetried = viaRelay({ retryOnConnectionError: false });
+    await notRetried.query('SELECT 1');
+    relay.loseInsertReplies(1);
+    await expect(notRetried.query('INSERT INTO events VALUES ($1) ON CONFLICT DO NOTHING', ['b'], { idempotent: true }))
+      .rejects.toThrow(/^IamDatabaseConnection: outcome unknown .* It was not retried: retryOnConnectionError is false\.$/);
+    expect(relay.inserts).toBe(before + 3);
+    expect(await events()).toEqual(['a', 'b']);
   });
 
   test('a connection found closed before sending is replaced and the statement is sent once', async () => {

@@ -28,11 +28,11 @@ export interface PgRelay {
   /** CommandComplete messages with an INSERT tag the server sent so far (each INSERT that ran). */
   readonly inserts: number;
   /**
-   * The next INSERT's reply is lost: the relay withholds the server's CommandComplete and waits
-   * for its ReadyForQuery (by then the server has committed, in the simple and the extended
-   * protocol), then closes both sides without forwarding either.
+   * The replies of the next `count` INSERTs are lost: the relay withholds the server's
+   * CommandComplete and waits for its ReadyForQuery (by then the server has committed, in the
+   * simple and the extended protocol), then closes both sides without forwarding either.
    */
-  loseNextInsertReply(): void;
+  loseInsertReplies(count?: number): void;
   /** Closes every open client connection now, as a failover or NAT timeout would. */
   closeConnections(): void;
   /** Open connections stop forwarding in both directions, as a silently dead network does. */
@@ -93,7 +93,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
   const sessions = new Set<{ client: net.Socket; upstream?: tls.TLSSocket; stalled: boolean }>();
   let accepted = 0;
   let inserts = 0;
-  let loseNext = false;
+  let toLose = 0;
 
   const server = net.createServer((socket) => {
     accepted++;
@@ -130,8 +130,10 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
           pending = pending.subarray(1 + length);
           if (type === 'C' && message.toString('utf-8', 5, message.length - 1).startsWith('INSERT')) {
             inserts++;
-            losing ||= loseNext;
-            loseNext = false;
+            if (!losing && toLose > 0) {
+              losing = true;
+              toLose--;
+            }
           }
           if (losing && type === 'Z') {
             closeBoth();
@@ -154,7 +156,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
     caFile: identity.caFile,
     get accepted() { return accepted; },
     get inserts() { return inserts; },
-    loseNextInsertReply() { loseNext = true; },
+    loseInsertReplies(count = 1) { toLose = count; },
     closeConnections,
     stallConnections() { for (const s of sessions) s.stalled = true; },
     async close() {

@@ -230,48 +230,59 @@ export class IamDatabaseConnection {
    * Runs one statement on the shared connection. A lost connection is replaced; the statement is
    * sent again only if it never reached the server or `options.idempotent` is set.
    */
-  async query<R extends QueryResultRow = any>(text: string, values?: unknown[], options: QueryOptions = {}): Promise<QueryResult<R>> {
+  query<R extends QueryResultRow = any>(text: string, values?: unknown[], options: QueryOptions = {}): Promise<QueryResult<R>> {
+    const run = () => this.run<R>(text, values, options.idempotent ?? false);
     // Join (or start) the connection attempt now, not when the queue reaches this call: callers
     // that overlap one attempt share its outcome instead of each waiting a timeout in turn.
-    const connected = this.client();
-    connected.catch(() => undefined);
-    const result = this.tail.then(async () => {
-      await connected;
-      return this.run<R>(text, values, options.idempotent ?? false);
-    });
+    // (Not async, and no extra hop when connected: a warm call costs what pg's query costs.)
+    const connected = this.current ? undefined : this.client();
+    connected?.catch(() => undefined);
+    const result = this.tail.then(() => (connected ? connected.then(run) : run()));
     this.tail = result.catch(() => undefined);
     return result;
   }
 
   private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
-    let client = await this.client();
-    if (!isOpen(client)) {
-      // Found closed before sending (e.g. dropped while the function was frozen): nothing was sent.
-      this.discard(client);
-      client = await this.client();
-    }
-    try {
-      return await client.query<R>(text, values);
-    } catch (error) {
-      if (isStatementTimeout(error)) {
-        throw new StatementTimeoutError(
-          `IamDatabaseConnection: ${this.host}:${this.port} cancelled a statement that ran longer than statement_timeout ` +
-          `(statementTimeoutMillis, ${this.statementTimeoutMillis} ms unless the session changed it): raise statementTimeoutMillis, ` +
-          'or SET LOCAL statement_timeout inside a transaction for one long statement', error);
+    // At most one retry, and the retry gets the same treatment: lost in flight, it is outcome unknown too.
+    for (let attempt = 1; ; attempt++) {
+      let client = this.current ?? await this.client();
+      if (!isOpen(client)) {
+        // Found closed before sending (e.g. dropped while the function was frozen): nothing was sent.
+        this.discard(client);
+        client = await this.client();
       }
-      if (!isConnectionError(error) && !isClientTimeout(error)) throw error;
-      this.discard(client);
-      if (this.retryOnConnectionError && (neverSent(error) || idempotent)) {
-        return (await this.client()).query<R>(text, values);
+      try {
+        return await client.query<R>(text, values);
+      } catch (error) {
+        if (isStatementTimeout(error)) {
+          throw new StatementTimeoutError(
+            `IamDatabaseConnection: ${this.host}:${this.port} cancelled a statement that ran longer than statement_timeout ` +
+            `(statementTimeoutMillis, ${this.statementTimeoutMillis} ms unless the session changed it): raise statementTimeoutMillis, ` +
+            'or SET LOCAL statement_timeout inside a transaction for one long statement', error);
+        }
+        if (!isConnectionError(error) && !isClientTimeout(error)) throw error;
+        this.discard(client);
+        const mayRetry = this.retryOnConnectionError && attempt === 1;
+        if (neverSent(error)) {
+          if (mayRetry) continue;
+          throw error;
+        }
+        if (mayRetry && idempotent) continue;
+        throw this.outcomeUnknown(error, idempotent);
       }
-      const why = isClientTimeout(error)
-        ? `no reply within ${this.statementTimeoutMillis + CLIENT_TIMEOUT_GRACE_MS} ms (statementTimeoutMillis + 2 s)`
-        : `the connection was lost after the statement was sent (${(error as Error).message})`;
-      throw new OutcomeUnknownError(
-        `IamDatabaseConnection: outcome unknown for a statement to ${this.host}:${this.port}: ${why}; ` +
-        'the server may or may not have run it. It was not retried: pass { idempotent: true } for statements that are safe to repeat.',
-        error);
     }
+  }
+
+  private outcomeUnknown(error: unknown, idempotent: boolean): OutcomeUnknownError {
+    const why = isClientTimeout(error)
+      ? `no reply within ${this.statementTimeoutMillis + CLIENT_TIMEOUT_GRACE_MS} ms (statementTimeoutMillis + 2 s)`
+      : `the connection was lost after the statement was sent (${(error as Error).message})`;
+    const notRetried = !idempotent
+      ? 'It was not retried: pass { idempotent: true } for statements that are safe to repeat.'
+      : this.retryOnConnectionError ? 'It was retried once already.' : 'It was not retried: retryOnConnectionError is false.';
+    return new OutcomeUnknownError(
+      `IamDatabaseConnection: outcome unknown for a statement to ${this.host}:${this.port}: ${why}; ` +
+      `the server may or may not have run it. ${notRetried}`, error);
   }
 
   /**
