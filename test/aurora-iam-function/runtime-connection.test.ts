@@ -327,6 +327,29 @@ describe('IamDatabaseConnection when the reply is lost (TLS-terminating loopback
     expect(elapsed).toBeLessThan(10_000);
     expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
+
+  test('calls queued behind a connection that dies share the next connect attempt, not one timeout each', async () => {
+    const db = viaRelay({ connectionTimeoutMillis: 1000 });
+    await db.query('SELECT 1');
+    const before = relay.accepted;
+    const start = Date.now();
+    const calls = Array.from({ length: 8 }, (_, i) =>
+      db.query(i === 0 ? 'SELECT pg_sleep(0.3)' : 'SELECT 1').then(() => undefined, (error: unknown) => ({ error, ms: Date.now() - start })));
+    relay.setOutage(true);
+    try {
+      relay.closeConnections();
+      const [first, ...queued] = await Promise.all(calls);
+      expect(first?.error).toBeInstanceOf(OutcomeUnknownError);
+      const errors = new Set(queued.map((o) => o?.error));
+      expect(errors.size).toBe(1);
+      expect([...errors][0]).toBeInstanceOf(DatabaseConnectError);
+      expect(relay.accepted).toBe(before + 1);
+      // One connect timeout (1 s) for the seven; one after another they would take 7 s.
+      expect(Math.max(...queued.map((o) => o!.ms))).toBeLessThan(4000);
+    } finally {
+      relay.setOutage(false);
+    }
+  });
 });
 
 /**

@@ -37,6 +37,8 @@ export interface PgRelay {
   closeConnections(): void;
   /** Open connections stop forwarding in both directions, as a silently dead network does. */
   stallConnections(): void;
+  /** While on, new connections are accepted and never answered (a target gone behind a NAT or proxy). */
+  setOutage(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
   let accepted = 0;
   let inserts = 0;
   let toLose = 0;
+  let outage = false;
 
   const server = net.createServer((socket) => {
     accepted++;
@@ -105,6 +108,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
       session.upstream?.destroy();
     };
     socket.on('error', closeBoth).on('close', closeBoth);
+    if (outage) return;
     void (async () => {
       const request = await readBytes(socket, 8);
       if (request.readInt32BE(4) !== SSL_REQUEST_CODE) throw new Error('expected an SSLRequest');
@@ -159,6 +163,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
     loseInsertReplies(count = 1) { toLose = count; },
     closeConnections,
     stallConnections() { for (const s of sessions) s.stalled = true; },
+    setOutage(on: boolean) { outage = on; },
     async close() {
       closeConnections();
       await new Promise((resolve) => server.close(resolve));

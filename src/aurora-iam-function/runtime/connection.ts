@@ -199,6 +199,9 @@ export class IamDatabaseConnection {
   private token?: { value: string; signedAt: number };
   private current?: Client;
   private connecting?: Promise<Client>;
+  /** Calls are numbered, so a failed attempt is shared by every call queued before it began. */
+  private calls = 0;
+  private failedConnect?: { error: unknown; lastCall: number };
   /** Statements run one after another: pg 9 will refuse a query while another is running. */
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -231,7 +234,8 @@ export class IamDatabaseConnection {
    * sent again only if it never reached the server or `options.idempotent` is set.
    */
   query<R extends QueryResultRow = any>(text: string, values?: unknown[], options: QueryOptions = {}): Promise<QueryResult<R>> {
-    const run = () => this.run<R>(text, values, options.idempotent ?? false);
+    const call = ++this.calls;
+    const run = () => this.run<R>(call, text, values, options.idempotent ?? false);
     // Join (or start) the connection attempt now, not when the queue reaches this call: callers
     // that overlap one attempt share its outcome instead of each waiting a timeout in turn.
     // (Not async, and no extra hop when connected: a warm call costs what pg's query costs.)
@@ -242,9 +246,13 @@ export class IamDatabaseConnection {
     return result;
   }
 
-  private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
+  private async run<R extends QueryResultRow>(call: number, text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
     // At most one retry, and the retry gets the same treatment: lost in flight, it is outcome unknown too.
     for (let attempt = 1; ; attempt++) {
+      // Queued behind a connection that died, this call waited on the attempt that replaced it: if
+      // that failed, so does this call, rather than spend one more connect timeout.
+      const failed = this.failedConnect;
+      if (!this.current && failed && call <= failed.lastCall) throw failed.error;
       let client = this.current ?? await this.client();
       if (!isOpen(client)) {
         // Found closed before sending (e.g. dropped while the function was frozen): nothing was sent.
@@ -291,7 +299,13 @@ export class IamDatabaseConnection {
    */
   async client(): Promise<Client> {
     if (this.current) return this.current;
-    this.connecting ??= this.connect().finally(() => { this.connecting = undefined; });
+    if (!this.connecting) {
+      const lastCall = this.calls;
+      this.connecting = this.connect().then(
+        (client) => { this.failedConnect = undefined; return client; },
+        (error: unknown) => { this.failedConnect = { error, lastCall }; throw error; },
+      ).finally(() => { this.connecting = undefined; });
+    }
     return this.connecting;
   }
 
