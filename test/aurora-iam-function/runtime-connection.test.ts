@@ -215,7 +215,8 @@ describe('IamDatabaseConnection configuration', () => {
 
   test('names the missing setting', () => {
     delete process.env.DB_HOST;
-    expect(() => new IamDatabaseConnection({ database: 'd', user: 'u' })).toThrow(/host \(DB_HOST\) is not set/);
+    expect(() => new IamDatabaseConnection({ database: 'd', user: 'u' })).toThrow(
+      'IamDatabaseConnection: host (DB_HOST) is not set: pass the option or set the variable (AuroraIamFunction sets it on the functions it defines)');
   });
 
   test.each(['abc', '0', '65536'])('DB_PORT=%s is an error naming DB_PORT and the value', (port) => {
@@ -226,7 +227,8 @@ describe('IamDatabaseConnection configuration', () => {
 
   test('a missing AWS_REGION is named when the default signer needs it', () => {
     delete process.env.AWS_REGION;
-    expect(() => new IamDatabaseConnection({ host: 'h', database: 'd', user: 'u' })).toThrow(/region \(AWS_REGION\) is not set/);
+    expect(() => new IamDatabaseConnection({ host: 'h', database: 'd', user: 'u' })).toThrow(
+      'IamDatabaseConnection: region (AWS_REGION) is not set: pass the option or set the variable (Lambda sets it; outside Lambda, pass region or a signer)');
   });
 
   test.each([0, 15 * 60_000])('rejects tokenRefreshAfterMs %d', (ms) => {
@@ -240,7 +242,7 @@ async function events(): Promise<string[]> {
   return (await admin.query<{ id: string }>('SELECT id FROM events ORDER BY id')).rows.map((r) => r.id);
 }
 
-describe('IamDatabaseConnection when the reply is lost (TLS-terminating loopback relay)', () => {
+describe('IamDatabaseConnection through a TLS-terminating loopback relay: lost replies, dead connections', () => {
   let relay: PgRelay;
   const viaRelay = (options: IamDatabaseConnectionOptions = {}) =>
     connection({ host: relay.host, port: relay.port, ca: relay.ca, signer: new PasswordSettingSigner(), ...options });

@@ -151,8 +151,9 @@ function isAuthError(error: unknown): boolean {
   return AUTH_ERROR_CODES.has((error as { code?: string }).code ?? '');
 }
 
-function required(name: string, value: string | undefined): string {
-  if (!value) throw new Error(`IamDatabaseConnection: ${name} is not set (option or environment variable)`);
+/** `setBy`: who sets the variable on Lambda, i.e. what is missing when it is not set. */
+function required(name: string, value: string | undefined, setBy = 'AuroraIamFunction sets it on the functions it defines'): string {
+  if (!value) throw new Error(`IamDatabaseConnection: ${name} is not set: pass the option or set the variable (${setBy})`);
   return value;
 }
 
@@ -218,7 +219,8 @@ export class IamDatabaseConnection {
       hostname: this.host,
       port: this.port,
       username: this.user,
-      region: required('region (AWS_REGION)', options.region ?? process.env.AWS_REGION),
+      region: required('region (AWS_REGION)', options.region ?? process.env.AWS_REGION,
+        'Lambda sets it; outside Lambda, pass region or a signer'),
     });
     this.clock = options.clock ?? Date.now;
     // Built once: the combined trust list is the same for every connection.
@@ -246,7 +248,8 @@ export class IamDatabaseConnection {
     return result;
   }
 
-  private async run<R extends QueryResultRow>(call: number, text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
+  private async run<R extends QueryResultRow>(
+    call: number, text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
     // At most one retry, and the retry gets the same treatment: lost in flight, it is outcome unknown too.
     for (let attempt = 1; ; attempt++) {
       // Queued behind a connection that died, this call waited on the attempt that replaced it: if
