@@ -56,8 +56,12 @@ async function terminate(pid: number): Promise<void> {
   await admin.query('SELECT pg_terminate_backend($1, 5000)', [pid]);
 }
 
-/** Lets the client see the server's FATAL message and close, as a frozen Lambda sees it on thaw. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+/**
+ * Lets the client see the server's FATAL message and close, as a frozen Lambda sees it on thaw. The
+ * setImmediate runs after an I/O poll that follows the delay, so a process descheduled past the
+ * timer (a loaded machine) still reads the close first.
+ */
+const settle = () => new Promise((resolve) => setTimeout(() => setImmediate(resolve), 100));
 
 beforeAll(async () => {
   server = await startTestPostgres();
