@@ -44,6 +44,9 @@ export interface PgRelay {
 
 const SSL_REQUEST_CODE = 80877103;
 
+/** One client connection: its socket (TLS once upgraded) and the relay's own connection to the server. */
+interface Session { client: net.Socket; upstream?: tls.TLSSocket; stalled: boolean }
+
 /** A self-signed CA and a certificate for 127.0.0.1 it signed, in a fresh directory. */
 export function makeTestCa(name: string): { dir: string; caFile: string; ca: string; key: string; cert: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
@@ -92,7 +95,7 @@ async function connectUpstream(target: { host: string; port: number; ca: string 
 
 export async function startPgRelay(target: { host: string; port: number; ca: string }): Promise<PgRelay> {
   const identity = makeTestCa('relay-ca');
-  const sessions = new Set<{ client: net.Socket; upstream?: tls.TLSSocket; stalled: boolean }>();
+  const sessions = new Set<Session>();
   let accepted = 0;
   let inserts = 0;
   let toLose = 0;
@@ -100,7 +103,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
 
   const server = net.createServer((socket) => {
     accepted++;
-    const session: { client: net.Socket; upstream?: tls.TLSSocket; stalled: boolean } = { client: socket, stalled: false };
+    const session: Session = { client: socket, stalled: false };
     sessions.add(session);
     const closeBoth = () => {
       sessions.delete(session);
@@ -119,6 +122,7 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
       session.upstream = upstream;
       client.on('error', closeBoth).on('close', closeBoth);
       upstream.on('error', closeBoth).on('close', closeBoth);
+      // Attached only now: what the client sent meanwhile (its start-up message) waits in the stream.
       client.on('data', (chunk: Buffer) => { if (!session.stalled) upstream.write(chunk); });
 
       let pending = Buffer.alloc(0);
@@ -147,7 +151,6 @@ export async function startPgRelay(target: { host: string; port: number; ca: str
         }
         if (forward.length > 0) client.write(Buffer.concat(forward));
       });
-      client.resume();
     })().catch(closeBoth);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
