@@ -18,6 +18,10 @@ fi
 if ! command -v moto_server >/dev/null; then
   pip install --quiet 'moto[server]' 2>/dev/null || apt_install python3-moto
 fi
+# ss (iproute2): the Aurora helper's keepalive test reads the socket's timer with `ss -o`.
+if ! command -v ss >/dev/null; then
+  apt_install iproute2
+fi
 if ! command -v openssl >/dev/null; then
   apt_install openssl
 fi
