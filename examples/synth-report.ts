@@ -3,11 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from './app';
+import { controlTowerFindings } from '../test/support/judges/control-tower';
 import { CFN_LINT_IGNORED, nagFindings } from '../test/support/quality-gates';
 
 /**
  * The main job: synthesize the example app into examples/cdk.out, then print for each stack the
- * resources it defines and the cfn-lint and cdk-nag (AwsSolutions + Serverless) verdicts.
+ * resources it defines and the cfn-lint, cdk-nag (AwsSolutions + Serverless) and AWS Control Tower
+ * (cfn-guard) verdicts.
  * Exits non-zero when any stack has a finding.
  */
 const outdir = path.join(__dirname, 'cdk.out');
@@ -35,13 +37,15 @@ for (const stack of stacks) {
   const stackLint = lint
     .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
     .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
-  failed ||= nag.length > 0 || stackLint.length > 0;
+  const guard = controlTowerFindings(template);
+  failed ||= nag.length > 0 || stackLint.length > 0 || guard.length > 0;
 
   const total = Object.values(resources).reduce((a, b) => a + b, 0);
   console.log(`\n== ${stack.stackName}: ${total} resources`);
   for (const [type, n] of Object.entries(resources).sort()) console.log(`   ${String(n).padStart(3)}  ${type}`);
   console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
   console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
+  console.log(`   Control Tower (cfn-guard): ${guard.length === 0 ? 'PASS' : `FAIL\n     ${guard.join('\n     ')}`}`);
 }
 console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
 process.exitCode = failed ? 1 : 0;

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DurableSubscriber } from '../src';
+import { limitGrantsToAwsServices } from '../src/common/keys';
 import { enforceNag } from './support/gates';
 
 /**
@@ -26,6 +27,7 @@ const app = new App();
 const stack = new Stack(app, 'DurableSubscriberInteg');
 
 const queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+limitGrantsToAwsServices(queueKey);
 
 // Envelope delivery (the default): the published message is the `Message` field of the body.
 const handler = `

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { StreamProcessor, StreamSource } from '../src';
 import { enforceNag } from './support/gates';
+import { acknowledgeTestLogGroup, acknowledgeTestTable } from './support/guard-fixtures';
 
 /**
  * A StreamProcessor of a new Kinesis stream, with the construct's default failure handling.
@@ -20,6 +21,9 @@ const processed = new dynamodb.Table(stack, 'Processed', {
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   removalPolicy: RemovalPolicy.DESTROY,
 });
+acknowledgeTestTable(processed);
+const consumerLogs = new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+acknowledgeTestLogGroup(consumerLogs);
 
 const processor = new StreamProcessor(stack, 'Processor', {
   source: StreamSource.newKinesisStream({ removalPolicy: RemovalPolicy.DESTROY }),
@@ -27,7 +31,7 @@ const processor = new StreamProcessor(stack, 'Processor', {
     runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     environment: { TABLE_NAME: processed.tableName },
-    logGroup: new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
+    logGroup: consumerLogs,
     code: lambda.Code.fromInline(`
 const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
 const db = new DynamoDBClient({});

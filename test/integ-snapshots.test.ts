@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { controlTowerFindings } from './support/judges/control-tower';
 import { cfnLint } from './support/quality-gates';
 
 /**
@@ -37,6 +38,13 @@ describe('integ snapshot templates pass cfn-lint', () => {
       .filter((m) => !(isAssertionStack && m.rule in ASSERTION_STACK_IGNORED))
       .map((m) => `${m.rule} ${m.path}: ${m.message}`);
     expect(findings).toEqual([]);
+  });
+});
+
+// (integ-tests-alpha's assertion stacks, which we do not write and never deploy outside a test run, are not judged.)
+describe('integ snapshot templates pass the AWS Control Tower controls', () => {
+  test.each(templates.filter((f) => !/DeployAssert/.test(path.basename(f))))('%s', (file) => {
+    expect(controlTowerFindings(path.join(INTEG_DIR, file))).toEqual([]);
   });
 });
 

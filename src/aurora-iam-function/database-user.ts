@@ -3,13 +3,13 @@ import { CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Tokenizatio
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from '../common/guard';
 import { acknowledgeNagRule } from '../common/nag';
-import { SECURE_FUNCTION_DEFAULTS, createSecureFunction } from '../common/secure-function';
+import { createFunctionLogGroup, createSecureFunction } from '../common/secure-function';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
 /** Properties of {@link AuroraIamDatabaseUser}. */
@@ -108,7 +108,7 @@ export class AuroraIamDatabaseUser extends Construct {
 
     // The framework function gets its own role and log group rather than CDK's default role with
     // the AWS-managed AWSLambdaBasicExecutionRole (which may write to any log group).
-    const frameworkLogGroup = new logs.LogGroup(this, 'ProviderLogGroup', { retention: SECURE_FUNCTION_DEFAULTS.logRetention });
+    const frameworkLogGroup = createFunctionLogGroup(this, 'ProviderLogGroup');
     const frameworkRole = new iam.Role(this, 'ProviderRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     frameworkLogGroup.grantWrite(frameworkRole);
     const provider = new cr.Provider(this, 'Provider', {
@@ -157,4 +157,6 @@ function acknowledgeProviderFramework(provider: cr.Provider, role: iam.Role, han
     'Invoked by CloudFormation for the custom resource; every failure is reported to the stack, there is no event to park.');
   acknowledgeNagRule(framework, 'Serverless-LambdaTracing',
     'aws-cdk-lib\'s Provider framework relay; the handler it invokes is traced.');
+  acknowledgeGuardRule(framework, 'lambda_inside_vpc_check',
+    'The Provider framework relay only invokes the handler (which is in the VPC) and answers CloudFormation through a pre-signed S3 URL.');
 }

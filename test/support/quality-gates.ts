@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { controlTowerFindings, libraryResourceIds } from './judges/control-tower';
 
 /** One cfn-lint finding, as cfn_lint_server.py reports it. */
 export interface CfnLintMatch {
@@ -50,13 +51,15 @@ export async function cfnLint(template: object): Promise<CfnLintMatch[]> {
 
 /**
  * The quality gate every construct test applies to its default and fullest configurations:
- * the stack's template passes cfn-lint (no error or warning) and cdk-nag's AwsSolutions and
- * Serverless packs report no unacknowledged finding.
+ * the stack's template passes cfn-lint (no error or warning), and cdk-nag's AwsSolutions and
+ * Serverless packs, and the AWS Control Tower proactive controls on the library's own resources,
+ * report no unacknowledged finding.
  */
 export async function expectCleanStack(stack: Stack): Promise<void> {
   expect(nagFindings(stack)).toEqual([]);
   const lint = await cfnLint(Template.fromStack(stack).toJSON());
   expect(lint.map((m) => `${m.rule} (${m.level}) ${m.path}: ${m.message}`)).toEqual([]);
+  expect(controlTowerFindings(Template.fromStack(stack).toJSON(), libraryResourceIds(stack))).toEqual([]);
 }
 
 /**
