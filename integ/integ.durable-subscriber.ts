@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DurableSubscriber } from '../src';
-import { limitGrantsToAwsServices } from '../src/common/keys';
 import { enforceNag } from './support/gates';
+import { limitGrantsToAwsServices } from '../src/common/keys';
 
 /**
  * Two DurableSubscribers share one topic (fan-out), both with a customer-managed key on their

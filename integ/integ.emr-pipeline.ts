@@ -3,9 +3,9 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { EmrPipeline } from '../src';
-import { acknowledgeGuardRule } from '../src/common/guard';
 import { enforceNag } from './support/gates';
 import { acknowledgeTestVpc } from './support/guard-fixtures';
+import { acknowledgeGuardRule } from '../src/common/guard';
 
 /**
  * One EmrPipeline on a single-node cluster in a public subnet (no NAT gateway to pay for).

@@ -5,8 +5,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { enforceNag } from './gates';
 import { acknowledgeTestVpc } from './guard-fixtures';
-import { acknowledgeGuardRule } from '../../src/common/guard';
 import { AuroraIamFunction, AuroraIamFunctionProps } from '../../src';
+import { acknowledgeGuardRule } from '../../src/common/guard';
 import { bundledHandler } from '../../test/support/bundle';
 
 /**

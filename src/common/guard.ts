@@ -1,4 +1,5 @@
 import { CfnResource } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 
 /** The resource `Metadata` key that cfn-guard rule suppressions live under. */
@@ -45,3 +46,14 @@ export const ACCESS_LOG_BUCKET_GUARD_REASONS: Record<string, string> = {
   s3_bucket_default_encryption_kms_check: 'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.',
   s3_bucket_logging_enabled_check: 'This bucket is the server access log destination; logging it into itself would loop.',
 };
+
+/**
+ * A log group the construct creates keeps its logs a year by default, as CT.CLOUDWATCH.PR.2 asks;
+ * a shorter retention the caller sets through `prop` is their choice, acknowledged as such.
+ */
+export function acknowledgeChosenRetention(logGroup: logs.LogGroup, prop: string, retention?: logs.RetentionDays): void {
+  if (retention !== undefined && retention < logs.RetentionDays.ONE_YEAR) {
+    acknowledgeGuardRule(logGroup, 'cloudwatch_log_group_retention_period_check',
+      `The caller chose this retention (\`${prop}\`); the default is one year.`);
+  }
+}

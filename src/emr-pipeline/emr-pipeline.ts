@@ -15,7 +15,7 @@ import { STEP_CONCURRENCY_FLOOR, isAtLeast, parseReleaseLabel, supportsAutoTermi
 import { retryOnThrottling, retryReadOnly } from './private/retry';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
-import { ACCESS_LOG_BUCKET_GUARD_REASONS, LOG_BUCKET_GUARD_REASONS, acknowledgeGuardRules } from '../common/guard';
+import { ACCESS_LOG_BUCKET_GUARD_REASONS, LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRules } from '../common/guard';
 import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
@@ -312,6 +312,7 @@ export class EmrPipeline extends Construct {
       encryptionKey: this.encryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
+    acknowledgeChosenRetention(this.logGroup, 'logRetention', props.logRetention);
 
     this.logBucket = props.logBucket ?? this.createLogBucket(props.logExpiration ?? Duration.days(90));
     this.serviceRole = props.serviceRole ?? this.createServiceRole();

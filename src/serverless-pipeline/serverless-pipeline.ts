@@ -13,7 +13,7 @@ import { PipelineSource } from './pipeline-source';
 import { BuiltPipeline } from './private/built-pipeline';
 import { acknowledgePipelineInternals } from './private/nag';
 import { renderActionRoleArnsAsSub } from './private/role-arn-sub';
-import { ACCESS_LOG_BUCKET_GUARD_REASONS, acknowledgeGuardRule, acknowledgeGuardRules } from '../common/guard';
+import { ACCESS_LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRule, acknowledgeGuardRules } from '../common/guard';
 import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 
@@ -165,6 +165,7 @@ export class ServerlessPipeline extends Construct {
     this.buildLogGroup = new logs.LogGroup(this, 'BuildLogs', {
       retention: props.buildLogRetention ?? logs.RetentionDays.ONE_YEAR,
     });
+    acknowledgeChosenRetention(this.buildLogGroup, 'buildLogRetention', props.buildLogRetention);
     acknowledgeGuardRule(this.buildLogGroup, 'cloudwatch_log_group_encrypted_check',
       'CloudWatch Logs always encrypts log data at rest; a customer-managed key (with a key policy for the logs service) is not chosen for the caller.');
 
@@ -199,6 +200,10 @@ export class ServerlessPipeline extends Construct {
             codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
           ],
         });
+      }
+      if (props.dockerEnabledForSynth) {
+        acknowledgeGuardRule(built.synthProject, 'codebuild_project_environment_privileged_check',
+          'The caller asked for Docker in the synth step (`dockerEnabledForSynth`), which CodeBuild runs only in privileged mode.');
       }
       acknowledgePipelineInternals({
         pipeline: built,
