@@ -23,7 +23,7 @@ export function acknowledgeGuardRule(scope: IConstruct, rule: string, reason: st
   }
   const guard = resource.getMetadata(GUARD_METADATA_KEY) ?? { SuppressedRules: [], Reasons: {} };
   resource.addMetadata(GUARD_METADATA_KEY, {
-    SuppressedRules: [...new Set([...guard.SuppressedRules, rule])],
+    SuppressedRules: [...new Set([...guard.SuppressedRules ?? [], rule])],
     Reasons: { ...guard.Reasons, [rule]: reason },
   });
 }
@@ -35,8 +35,8 @@ export function acknowledgeGuardRules(scope: IConstruct, reasons: Record<string,
 
 /** Why the Control Tower controls for data buckets do not fit a bucket that only receives logs. */
 export const LOG_BUCKET_GUARD_REASONS: Record<string, string> = {
-  s3_bucket_object_lock_enabled_check: 'A log bucket: its objects are meant to expire under its lifecycle rule, which Object Lock would block.',
-  s3_bucket_versioning_enabled_check: 'A log bucket: each log object is written once under a new key, so versions would only keep expired logs.',
+  s3_bucket_object_lock_enabled_check: 'A log bucket: Object Lock would make each log object undeletable for a retention period, which logs do not need and which blocks their expiry.',
+  s3_bucket_versioning_enabled_check: 'A log bucket: each log object is written once under a new key, so versions would only keep deleted logs.',
   s3_event_notifications_enabled_check: 'A log bucket: nothing reacts to a new log object, so a notification would have no consumer.',
 };
 
