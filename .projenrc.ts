@@ -86,6 +86,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@2.1115.1',
     // The Amazon States Language specification as a validator: the state-machine judge's first check.
     'asl-validator@^4',
+    // cfn-guard 3.1.1 binaries and the AWS Control Tower proactive-control rules, offline.
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   jestOptions: {

@@ -4,12 +4,13 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from './app';
 import { stateMachineFindings } from '../test/support/judges/state-machines';
+import { controlTowerFindings } from '../test/support/judges/control-tower';
 import { CFN_LINT_IGNORED, nagFindings } from '../test/support/quality-gates';
 
 /**
  * The main job: synthesize the example app into examples/cdk.out, then print for each stack the
- * resources it defines and the cfn-lint, cdk-nag (AwsSolutions + Serverless) and state-machine
- * (test/support/judges/state-machines.ts) verdicts.
+ * resources it defines and the cfn-lint, cdk-nag (AwsSolutions + Serverless), state-machine
+ * (test/support/judges/state-machines.ts) and AWS Control Tower (cfn-guard) verdicts.
  * Exits non-zero when any stack has a finding.
  */
 const outdir = path.join(__dirname, 'cdk.out');
@@ -38,7 +39,8 @@ for (const stack of stacks) {
     .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
     .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
   const stateMachines = stateMachineFindings(template);
-  failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0;
+  const guard = controlTowerFindings(template);
+  failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0 || guard.length > 0;
 
   const total = Object.values(resources).reduce((a, b) => a + b, 0);
   console.log(`\n== ${stack.stackName}: ${total} resources`);
@@ -46,6 +48,7 @@ for (const stack of stacks) {
   console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
   console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
   console.log(`   state machines (ASL, API models): ${stateMachines.length === 0 ? 'PASS' : `FAIL\n     ${stateMachines.join('\n     ')}`}`);
+  console.log(`   Control Tower (cfn-guard): ${guard.length === 0 ? 'PASS' : `FAIL\n     ${guard.join('\n     ')}`}`);
 }
 console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
 // examples/ is also a plain CDK app (examples/cdk.json): the same stacks, through the CDK CLI.

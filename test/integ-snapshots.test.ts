@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stateMachineFindings } from './support/judges/state-machines';
+import { controlTowerFindings } from './support/judges/control-tower';
 import { cfnLint } from './support/quality-gates';
 
 /**
@@ -40,6 +41,13 @@ describe('integ snapshot templates pass cfn-lint and the judges', () => {
       .map((m) => `${m.rule} ${m.path}: ${m.message}`);
     expect(findings).toEqual([]);
     expect(stateMachineFindings(template)).toEqual([]);
+  });
+});
+
+// (integ-tests-alpha's assertion stacks, which we do not write and never deploy outside a test run, are not judged.)
+describe('integ snapshot templates pass the AWS Control Tower controls', () => {
+  test.each(templates.filter((f) => !/DeployAssert/.test(path.basename(f))))('%s', (file) => {
+    expect(controlTowerFindings(path.join(INTEG_DIR, file))).toEqual([]);
   });
 });
 

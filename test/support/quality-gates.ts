@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { stateMachineFindings } from './judges/state-machines';
+import { controlTowerFindings, libraryResourceIds } from './judges/control-tower';
 
 /** One cfn-lint finding, as cfn_lint_server.py reports it. */
 export interface CfnLintMatch {
@@ -53,7 +54,7 @@ export async function cfnLint(template: object): Promise<CfnLintMatch[]> {
  * The quality gate every construct test applies to its default and fullest configurations:
  * the stack's template passes cfn-lint (no error or warning), cdk-nag's AwsSolutions and
  * Serverless packs report no unacknowledged finding, and the judges of meaning find nothing
- * (test/support/judges/).
+ * (test/support/judges/; the AWS Control Tower controls on the library's own resources only).
  */
 export async function expectCleanStack(stack: Stack): Promise<void> {
   expect(nagFindings(stack)).toEqual([]);
@@ -61,6 +62,7 @@ export async function expectCleanStack(stack: Stack): Promise<void> {
   const lint = await cfnLint(template);
   expect(lint.map((m) => `${m.rule} (${m.level}) ${m.path}: ${m.message}`)).toEqual([]);
   expect(stateMachineFindings(template)).toEqual([]);
+  expect(controlTowerFindings(template, libraryResourceIds(stack))).toEqual([]);
 }
 
 /**
