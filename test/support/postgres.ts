@@ -273,7 +273,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     try {
       runAsServer('pg_ctl', ['-D', data, '-l', log, '-w', '-t', String(START_TIMEOUT_S), '-o', options, 'start'], dir);
     } catch (e) {
-      throw new Error(`PostgreSQL (${PG_BIN}) did not start within ${START_TIMEOUT_S} s: ${(e as Error).message.trim()}\n`
+      throw new Error(`PostgreSQL (${PG_BIN}) did not start (pg_ctl -w -t ${START_TIMEOUT_S}): ${(e as Error).message.trim()}\n`
         + `Last lines of ${log}:\n${logTail(log)}`);
     }
 
