@@ -88,7 +88,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.tmp/',
     '/bench/results/',
   ],
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/bench/', '/.ci/', '/test/'] },
+  // What builds, tests and deploys leave behind never ships (test/package-contents.test.ts checks the tarball).
+  npmIgnoreOptions: {
+    ignorePatterns: ['/integ/', '/examples/', '/bench/', '/.ci/', '/test/', '/.tmp/', 'cdk.out/', '*.tgz'],
+  },
 });
 
 // The floors of the peerDependencies aws-cdk-lib and constructs: the library is built and tested on
