@@ -92,6 +92,7 @@ test('the bin is in the tarball, executable, and one of the bundles', () => {
   for (const bin of bins) {
     const file = packed.files.find((f) => f.path === bin);
     expect(file).toBeDefined();
+    // eslint-disable-next-line no-bitwise -- the execute bits of the file's mode
     expect(file!.mode & 0o111).not.toBe(0);
     expect(bundled).toContain(bin);
   }
