@@ -34,6 +34,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CdkServerlessPatterns', packageId: 'CdkServerlessPatterns' },
   publishToGo: { moduleName: 'github.com/cdk-serverless-patterns/cdk-serverless-patterns-go' },
 
+  // What the Lambda-side helper (lib/aurora-iam-function/runtime) needs in the user's function, for
+  // npm to show: optional peers (peerDependenciesMeta below), never installed for construct users.
+  peerDeps: ['pg@^8', '@aws-sdk/rds-signer@^3'],
+  // projen would pin a peer's devDependency to its floor (pg 8.0.0): the tests keep the versions of
+  // package-lock (devDeps below), and the CDK floors stay pinned explicitly.
+  peerDependencyOptions: { pinnedDevDependency: false },
+
   // No GitHub, no registry publishing from these machines: CI is .ci/run.
   github: false,
   release: false,
@@ -92,6 +99,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@2.1115.1',
     // The Amazon States Language specification as a validator: the state-machine judge's first check.
     'asl-validator@^4',
+    // cfn-guard 3.1.1 binaries and the AWS Control Tower proactive-control rules, offline.
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   jestOptions: {
@@ -114,8 +123,22 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.tmp/',
     '/bench/results/',
   ],
-  npmIgnoreOptions: { ignorePatterns: ['/integ/', '/examples/', '/bench/', '/.ci/', '/test/'] },
+  // What builds, tests and deploys leave behind never ships (test/package-contents.test.ts checks the tarball).
+  npmIgnoreOptions: {
+    ignorePatterns: ['/integ/', '/examples/', '/bench/', '/.ci/', '/test/', '/.tmp/', 'cdk.out/', '*.tgz'],
+  },
 });
+
+// The floors of the peerDependencies aws-cdk-lib and constructs: the library is built and tested on
+// them (projen's own pinning is off, see peerDependencyOptions; constructs must come after the project
+// is made, which replaces any constructs devDependency given before).
+project.addDevDeps(`aws-cdk-lib@${CDK_VERSION}`, 'constructs@10.5.1');
+// Both helper peers are optional: a construct user who never bundles the helper needs neither.
+project.package.addField('peerDependenciesMeta', { 'pg': { optional: true }, '@aws-sdk/rds-signer': { optional: true } });
+// jsii refuses non-jsii peers: it compiles with the optional ones hidden (see that file for why).
+const jsii = 'node --require ./projenrc/jsii-without-optional-peers.js node_modules/jsii/bin/jsii';
+project.compileTask.reset(`${jsii} --silence-warnings=reserved-word`);
+project.tasks.tryFind('watch')?.reset(`${jsii} -w --silence-warnings=reserved-word`);
 
 // Type-check everything ts-jest (isolatedModules) and ts-node (transpile-only) would let through.
 // (paths are relative to test/tsconfig.json, the dev tsconfig of a jsii project)

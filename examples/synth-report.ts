@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from './app';
+import { controlTowerFindings } from '../test/support/judges/control-tower';
 import { iamFindings } from '../test/support/judges/iam';
 import { stateMachineFindings } from '../test/support/judges/state-machines';
 import { CFN_LINT_IGNORED, nagFindings } from '../test/support/quality-gates';
@@ -10,7 +11,8 @@ import { CFN_LINT_IGNORED, nagFindings } from '../test/support/quality-gates';
 /**
  * The main job: synthesize the example app into examples/cdk.out, then print for each stack the
  * resources it defines and the cfn-lint, cdk-nag (AwsSolutions + Serverless), state-machine
- * (test/support/judges/state-machines.ts) and IAM (test/support/judges/iam.ts) verdicts.
+ * (test/support/judges/state-machines.ts), AWS Control Tower (cfn-guard) and IAM
+ * (test/support/judges/iam.ts) verdicts.
  * Exits non-zero when any stack has a finding.
  */
 const outdir = path.join(__dirname, 'cdk.out');
@@ -41,8 +43,9 @@ async function report(): Promise<void> {
       .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
       .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
     const stateMachines = stateMachineFindings(template);
+    const guard = controlTowerFindings(template);
     const iam = await iamFindings(template);
-    failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0 || iam.length > 0;
+    failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0 || guard.length > 0 || iam.length > 0;
 
     const total = Object.values(resources).reduce((a, b) => a + b, 0);
     console.log(`\n== ${stack.stackName}: ${total} resources`);
@@ -50,6 +53,7 @@ async function report(): Promise<void> {
     console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
     console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
     console.log(`   state machines (ASL, API models): ${stateMachines.length === 0 ? 'PASS' : `FAIL\n     ${stateMachines.join('\n     ')}`}`);
+    console.log(`   Control Tower (cfn-guard): ${guard.length === 0 ? 'PASS' : `FAIL\n     ${guard.join('\n     ')}`}`);
     console.log(`   IAM (service authorization reference): ${iam.length === 0 ? 'PASS' : `FAIL\n     ${iam.join('\n     ')}`}`);
   }
   console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);

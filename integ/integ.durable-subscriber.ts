@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DurableSubscriber } from '../src';
 import { enforceNag } from './support/gates';
+import { limitGrantsToAwsServices } from '../src/common/keys';
 
 /**
  * Two DurableSubscribers share one topic (fan-out), both with a customer-managed key on their
@@ -26,6 +27,7 @@ const app = new App();
 const stack = new Stack(app, 'DurableSubscriberInteg');
 
 const queueKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+limitGrantsToAwsServices(queueKey);
 
 // Envelope delivery (the default): the published message is the `Message` field of the body.
 const handler = `

@@ -4,6 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { EmrPipeline } from '../src';
 import { enforceNag } from './support/gates';
+import { acknowledgeTestVpc } from './support/guard-fixtures';
+import { acknowledgeGuardRule } from '../src/common/guard';
 
 /**
  * One EmrPipeline on a single-node cluster in a public subnet (no NAT gateway to pay for).
@@ -29,6 +31,9 @@ const vpc = new ec2.Vpc(stack, 'Vpc', {
   subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }],
   flowLogs: { FlowLog: {} },
 });
+acknowledgeTestVpc(vpc);
+acknowledgeGuardRule(vpc.publicSubnets[0].node.findChild('Subnet'), 'subnet_auto_assign_public_ip_disabled_check',
+  'The test cluster runs in this public subnet without a NAT gateway (to keep the test cheap), so its instances need public IPs to reach EMR and S3.');
 
 const pipeline = new EmrPipeline(stack, 'Pipeline', {
   vpc,

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { StreamProcessor, StreamSource } from '../src';
 import { enforceNag } from './support/gates';
+import { acknowledgeTestLogGroup, acknowledgeTestTable } from './support/guard-fixtures';
 
 /**
  * A StreamProcessor of a DynamoDB table's stream, with the construct's default failure handling.
@@ -16,13 +17,17 @@ const app = new App();
 const stack = new Stack(app, 'StreamProcessorDynamoDbInteg');
 
 function table(id: string, stream?: dynamodb.StreamViewType): dynamodb.Table {
-  return new dynamodb.Table(stack, id, {
+  const t = new dynamodb.Table(stack, id, {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
     stream,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     removalPolicy: RemovalPolicy.DESTROY,
   });
+  acknowledgeTestTable(t);
+  return t;
 }
+const consumerLogs = new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+acknowledgeTestLogGroup(consumerLogs);
 const orders = table('Orders', dynamodb.StreamViewType.NEW_IMAGE);
 const processed = table('Processed');
 
@@ -32,7 +37,7 @@ const processor = new StreamProcessor(stack, 'Processor', {
     runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     environment: { TABLE_NAME: processed.tableName },
-    logGroup: new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
+    logGroup: consumerLogs,
     code: lambda.Code.fromInline(`
 const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
 const db = new DynamoDBClient({});

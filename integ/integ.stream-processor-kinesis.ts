@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { StreamProcessor, StreamSource } from '../src';
 import { enforceNag } from './support/gates';
+import { acknowledgeTestLogGroup, acknowledgeTestTable } from './support/guard-fixtures';
 
 /**
  * A StreamProcessor of a new Kinesis stream, with the construct's default failure handling.
@@ -23,6 +24,13 @@ const processed = new dynamodb.Table(stack, 'Processed', {
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   removalPolicy: RemovalPolicy.DESTROY,
 });
+acknowledgeTestTable(processed);
+/** A consumer's log group, kept one week and deleted with the test. */
+const testLogGroup = (id: string) => {
+  const logGroup = new logs.LogGroup(stack, id, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+  acknowledgeTestLogGroup(logGroup);
+  return logGroup;
+};
 
 const consumerCode = lambda.Code.fromInline(`
 const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
@@ -46,7 +54,7 @@ const processor = new StreamProcessor(stack, 'Processor', {
     runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     environment: { TABLE_NAME: processed.tableName },
-    logGroup: new logs.LogGroup(stack, 'ConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
+    logGroup: testLogGroup('ConsumerLogs'),
     code: consumerCode,
   },
 });
@@ -58,7 +66,7 @@ const fanOut = new StreamProcessor(stack, 'FanOutProcessor', {
     runtime: lambda.Runtime.NODEJS_24_X,
     handler: 'index.handler',
     environment: { TABLE_NAME: processed.tableName, KEY_PREFIX: 'fan-out#' },
-    logGroup: new logs.LogGroup(stack, 'FanOutConsumerLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }),
+    logGroup: testLogGroup('FanOutConsumerLogs'),
     code: consumerCode,
   },
 });

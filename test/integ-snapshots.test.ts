@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { controlTowerFindings } from './support/judges/control-tower';
 import { iamFindings } from './support/judges/iam';
 import { stateMachineFindings } from './support/judges/state-machines';
 import { cfnLint } from './support/quality-gates';
@@ -51,6 +52,13 @@ describe('integ snapshot templates pass cfn-lint and the judges', () => {
     expect(findings).toEqual([]);
     expect(stateMachineFindings(template)).toEqual([]);
     expect((await iamFindings(template)).filter((f) => !(isAssertionStack && ASSERTION_STACK_IAM_IGNORED.test(f)))).toEqual([]);
+  });
+});
+
+// (integ-tests-alpha's assertion stacks, which we do not write and never deploy outside a test run, are not judged.)
+describe('integ snapshot templates pass the AWS Control Tower controls', () => {
+  test.each(templates.filter((f) => !/DeployAssert/.test(path.basename(f))))('%s', (file) => {
+    expect(controlTowerFindings(path.join(INTEG_DIR, file))).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { AuroraIamFunction } from '../../src';
+import { acknowledgeGuardRule } from '../../src/common/guard';
 import { bundledHandler } from '../../test/support/bundle';
 
 /**
@@ -17,12 +18,15 @@ export class AuroraIamFunctionExampleStack extends Stack {
       maxAzs: 2,
       natGateways: 1,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+        // (the NAT gateway has its own Elastic IP: nothing in these subnets needs an automatic one)
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
         { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       ],
     });
-    vpc.addFlowLog('FlowLog');
+    const flowLog = vpc.addFlowLog('FlowLog');
+    acknowledgeGuardRule(flowLog.node.findChild('LogGroup'), 'cloudwatch_log_group_encrypted_check',
+      'The VPC flow log of the example network: CloudWatch Logs encrypts it at rest; a customer-managed key is the network owner\'s choice.');
 
     new AuroraIamFunction(this, 'Orders', {
       vpc,

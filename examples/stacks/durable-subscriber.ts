@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DurableSubscriber } from '../../src';
+import { limitGrantsToAwsServices } from '../../src/common/keys';
 
 /**
  * The most common DurableSubscriber: an order service publishes to a new topic; a billing consumer
@@ -17,6 +18,7 @@ export class DurableSubscriberExampleStack extends Stack {
 
     // CloudWatch alarms may only publish to an encrypted topic whose key lets CloudWatch use it.
     const alarmKey = new kms.Key(this, 'AlarmKey', { enableKeyRotation: true });
+    limitGrantsToAwsServices(alarmKey);
     alarmKey.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],

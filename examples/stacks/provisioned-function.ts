@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ProvisionedFunction } from '../../src';
+import { acknowledgeGuardRule } from '../../src/common/guard';
 
 /**
  * A latency-sensitive HTTP API: the route invokes the function's alias, whose provisioned
@@ -46,6 +47,9 @@ export class ProvisionedFunctionExampleStack extends Stack {
     });
 
     // An HTTP API whose integration is the alias: requests reach the provisioned environments.
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    acknowledgeGuardRule(accessLogs, 'cloudwatch_log_group_encrypted_check',
+      "The example API's access log: CloudWatch Logs encrypts it at rest; a customer-managed key is the API owner's choice.");
     const httpApi = new apigw.HttpApi(this, 'HttpApi', { createDefaultStage: false });
     httpApi.addRoutes({
       path: '/orders',
@@ -58,7 +62,7 @@ export class ProvisionedFunctionExampleStack extends Stack {
       autoDeploy: true,
       throttle: { rateLimit: 100, burstLimit: 200 },
       accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_YEAR })),
+        destination: new apigw.LogGroupLogDestination(accessLogs),
         // JSON, with the HTTP API's own context variables (routeKey, integrationLatency).
         format: apigateway.AccessLogFormat.custom(JSON.stringify({
           requestId: '$context.requestId',
@@ -71,6 +75,10 @@ export class ProvisionedFunctionExampleStack extends Stack {
         })),
       },
     });
+    for (const permission of httpApi.node.findAll().filter((c) => c instanceof lambda.CfnPermission)) {
+      acknowledgeGuardRule(permission, 'lambda_function_public_access_prohibited_check',
+        'Only API Gateway may invoke, and only for this API\'s GET /orders route (SourceArn, built with Fn::Join, which the control does not resolve).');
+    }
     new CfnOutput(this, 'OrdersUrl', { value: `${httpApi.apiEndpoint}/orders` });
   }
 }

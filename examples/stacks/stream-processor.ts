@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { StreamProcessor, StreamSource } from '../../src';
+import { limitGrantsToAwsServices } from '../../src/common/keys';
 
 /**
  * The most common StreamProcessor: a new on-demand Kinesis stream of order events, consumed four
@@ -18,6 +19,7 @@ export class StreamProcessorExampleStack extends Stack {
 
     // Alarm notifications are encrypted; CloudWatch needs the key to publish to the topic.
     const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true });
+    limitGrantsToAwsServices(key);
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     const onCall = new sns.Topic(this, 'OnCall', { masterKey: key, enforceSSL: true });
 

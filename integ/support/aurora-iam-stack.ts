@@ -4,7 +4,9 @@ import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { enforceNag } from './gates';
+import { acknowledgeTestVpc } from './guard-fixtures';
 import { AuroraIamFunction, AuroraIamFunctionProps } from '../../src';
+import { acknowledgeGuardRule } from '../../src/common/guard';
 import { bundledHandler } from '../../test/support/bundle';
 
 /**
@@ -24,6 +26,7 @@ export function auroraIamIntegApp(stackName: string, userName: string, props: Pa
     subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
   });
   vpc.addFlowLog('FlowLog');
+  acknowledgeTestVpc(vpc);
 
   const fn = new AuroraIamFunction(stack, 'AuroraIamFunction', {
     vpc,
@@ -40,6 +43,8 @@ export function auroraIamIntegApp(stackName: string, userName: string, props: Pa
   });
   const cluster = fn.cluster as rds.DatabaseCluster;
   cluster.applyRemovalPolicy(RemovalPolicy.DESTROY);
+  acknowledgeGuardRule(cluster, 'rds_cluster_deletion_protection_enabled_check',
+    'A test cluster: deletion protection would keep the integ test from cleaning up after itself.');
   Validations.of(cluster).acknowledge({
     id: 'AwsSolutions-RDS10',
     reason: 'A test cluster: deletion protection would keep the integ test from cleaning up after itself.',

@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuroraIamDatabaseUser } from './database-user';
 import { createAlarm } from '../common/alarms';
+import { acknowledgeGuardRule } from '../common/guard';
 import { acknowledgeNagRule } from '../common/nag';
 import { createSecureFunction } from '../common/secure-function';
 import { validateDurationRange, validateNumberRange } from '../common/validation';
@@ -360,6 +361,8 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     if (tokenCapacity) {
       (cluster.node.defaultChild as rds.CfnDBCluster).serverlessV2ScalingConfiguration = { minCapacity: min, maxCapacity: max };
     }
+    acknowledgeGuardRule(cluster.node.findChild('Writer'), 'rds_instance_enhanced_monitoring_enabled_check',
+      'Enhanced Monitoring (OS metrics billed as CloudWatch Logs, and a role with an AWS-managed policy) is not chosen for the caller; the cluster has its CloudWatch metrics and exports its PostgreSQL log. Give an own `cluster` to have it.');
     acknowledgeNagRule(cluster.node.findChild('Secret'), 'AwsSolutions-SMG4',
       'The admin secret is read only at deployment, by the database-user handler. Rotation needs its own Lambda with network access to Secrets Manager: add it with cluster.addRotationSingleUser() where the VPC provides that.');
     if (!(options.deletionProtection ?? true)) {

@@ -23,6 +23,13 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
     ssl: verifyingTlsOptions(),
     // A Serverless v2 cluster paused at 0 ACU takes some seconds to resume on the first connection.
     connectionTimeoutMillis: 30_000,
+    // Bounded below the handler's 2-minute timeout, as the helper's calls are: a DDL statement
+    // waiting on a lock (DROP ROLE while a session holds it) fails with PostgreSQL's own error, and a
+    // silently dead connection is found by TCP keepalive, instead of the function timing out.
+    statement_timeout: 60_000,
+    query_timeout: 65_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   await db.connect();
   try {

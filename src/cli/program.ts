@@ -11,7 +11,7 @@ import {
   UsageError, parseDuration, parseFunctionRef, parseInteger, parsePayload, parseQualifier, parseRate,
 } from './options';
 import { Progress } from './progress';
-import { getProvisionedConcurrency } from './provisioned';
+import { getProvisionedConcurrency, waitUntilAllocated } from './provisioned';
 import { renderJson, renderTable } from './render';
 import { ProbeReport, summarizeQualifier } from './report';
 import { ProbeRunner } from './runner';
@@ -92,6 +92,7 @@ interface RawOptions {
   readonly maxP50?: string;
   readonly maxP90?: string;
   readonly maxP99?: string;
+  readonly waitReady?: string;
 }
 
 /** A validated probe, ready to run. */
@@ -108,12 +109,17 @@ export interface ProbeConfig {
   readonly json: boolean;
   readonly progress: boolean;
   readonly thresholds: Thresholds;
+  /** How long to wait for provisioned concurrency still being allocated before probing. */
+  readonly waitReadyMs: number;
 }
 
 // Defaults are applied after parsing, not given to commander: its help would quote a string default
 // ("default: \"10\"").
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_REQUESTS = 100;
+// Lambda allocates provisioned concurrency "over several minutes" after a version or value change.
+const DEFAULT_WAIT_READY_MS = 600_000;
+const WAIT_READY_POLL_MS = 2000;
 // A probe, not a load test: every result is kept in memory for the percentiles (under 1 KB each), so
 // --requests is capped, and so is a --duration run.
 const MAX_REQUESTS = 100_000;
@@ -167,6 +173,7 @@ export function resolveConfig(functionArg: string, raw: RawOptions): ProbeConfig
     endpoint,
     json: raw.json ?? false,
     progress: raw.progress,
+    waitReadyMs: optional(raw.waitReady, (v) => parseDuration('--wait-ready', v, 0, HOUR_MS)) ?? DEFAULT_WAIT_READY_MS,
     thresholds: {
       maxColdStarts: optional(raw.maxColdStarts, (v) => parseInteger('--max-cold-starts', v, 0, 1_000_000)),
       maxThrottles: optional(raw.maxThrottles, (v) => parseInteger('--max-throttles', v, 0, 1_000_000)),
@@ -256,8 +263,20 @@ export async function runProbe(config: ProbeConfig, streams: CliStreams): Promis
     for (const qualifier of config.qualifiers) {
       await checkInvokable(client, config.functionName, qualifier);
     }
-    const provisioned = await Promise.all(
-      config.qualifiers.map((q) => getProvisionedConcurrency(client, config.functionName, q)));
+    // Probing while Lambda is still allocating the provisioned environments (right after a deploy)
+    // would count cold starts that are gone minutes later: wait for them first, within a bound.
+    const provisioned = await waitUntilAllocated(client, config.functionName, config.qualifiers,
+      await Promise.all(config.qualifiers.map((q) => getProvisionedConcurrency(client, config.functionName, q))),
+      {
+        timeoutMs: config.waitReadyMs,
+        pollMs: WAIT_READY_POLL_MS,
+        signal: streams.interrupt,
+        onWait: (pending) => streams.stderr.write(`waiting for provisioned concurrency (IN_PROGRESS): ${pending.join(', ')}\n`),
+      });
+    const stillAllocating = config.qualifiers.filter((_, i) => provisioned[i].status === 'IN_PROGRESS');
+    if (stillAllocating.length > 0 && config.waitReadyMs > 0) {
+      streams.stderr.write(`warning: provisioned concurrency of ${stillAllocating.join(', ')} still IN_PROGRESS after --wait-ready; probing anyway\n`);
+    }
 
     const progress = config.progress && streams.stderr.isTTY
       ? new Progress(streams.stderr, {
@@ -341,6 +360,7 @@ export async function runCli(argv: readonly string[], streams: CliStreams): Prom
     .option('--max-p50 <duration>', 'fail when the p50 latency is above this (e.g. 100ms)')
     .option('--max-p90 <duration>', 'fail when the p90 latency is above this')
     .option('--max-p99 <duration>', 'fail when the p99 latency is above this (e.g. 200ms, 1.5s)')
+    .option('--wait-ready <duration>', `wait at most this long for provisioned concurrency that is still being allocated (IN_PROGRESS) before probing; 0s probes at once (default: ${DEFAULT_WAIT_READY_MS / 60_000}m)`)
     .action(async (functionArg: string, raw: RawOptions) => {
       status = await runProbe(resolveConfig(functionArg, raw), streams);
     });

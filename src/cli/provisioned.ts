@@ -38,3 +38,33 @@ export async function getProvisionedConcurrency(
     return { status: 'unknown', reason: `${error.name ?? 'Error'}: ${error.message ?? String(e)}` };
   }
 }
+
+/**
+ * Waits while any qualifier's provisioned concurrency is still being allocated (`IN_PROGRESS`: after a
+ * new version is published or the value changed, Lambda allocates the environments over minutes, and
+ * requests in that time may start cold), at most `timeoutMs`, polling every `pollMs`. Returns the
+ * statuses last read; stops early when `signal` aborts.
+ */
+export async function waitUntilAllocated(
+  client: LambdaClient, functionName: string, qualifiers: readonly string[], statuses: ProvisionedConcurrencyStatus[],
+  options: { timeoutMs: number; pollMs: number; signal?: AbortSignal; onWait?: (pending: string[]) => void },
+): Promise<ProvisionedConcurrencyStatus[]> {
+  const deadline = Date.now() + options.timeoutMs;
+  let current = statuses;
+  for (;;) {
+    const pending = qualifiers.filter((_, i) => current[i].status === 'IN_PROGRESS');
+    if (pending.length === 0 || Date.now() >= deadline || options.signal?.aborted) return current;
+    options.onWait?.(pending.map((q) => {
+      const s = current[qualifiers.indexOf(q)];
+      return `${q} (${s.allocated ?? 0} of ${s.requested ?? '?'} allocated)`;
+    }));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(options.pollMs, Math.max(0, deadline - Date.now())));
+      options.signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+    current = await Promise.all(qualifiers.map((q) => getProvisionedConcurrency(client, functionName, q)));
+  }
+}

@@ -2,6 +2,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from './guard';
 
 /** What every alarm the constructs create needs. */
 export interface AlarmSpec {
@@ -36,6 +37,9 @@ export function createAlarm(scope: Construct, id: string, spec: AlarmSpec, actio
     const action = new cw_actions.SnsAction(actionTopic);
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
+  } else {
+    acknowledgeGuardRule(alarm, 'cloudwatch_alarm_action_check',
+      'Alarm actions are set only when the construct is given an alarm topic (`alarmTopic`); without one the alarm is exposed (`alarms`) for the caller to route.');
   }
   return alarm;
 }

@@ -1,11 +1,11 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from './guard';
 import { acknowledgeNagRule } from './nag';
-import { SECURE_FUNCTION_DEFAULTS } from './secure-function';
+import { createFunctionLogGroup } from './secure-function';
 
 /**
  * A `custom_resources.Provider` in front of one onEvent handler of ours. Its framework function
@@ -16,7 +16,7 @@ import { SECURE_FUNCTION_DEFAULTS } from './secure-function';
  * CloudFormation: its cdk-nag findings are acknowledged on it alone, each with why.
  */
 export function createCustomResourceProvider(scope: Construct, id: string, onEventHandler: lambda.Function): cr.Provider {
-  const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, { retention: SECURE_FUNCTION_DEFAULTS.logRetention });
+  const logGroup = createFunctionLogGroup(scope, `${id}LogGroup`);
   const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   logGroup.grantWrite(role);
   const provider = new cr.Provider(scope, id, { onEventHandler, frameworkOnEventRole: role, logGroup });
@@ -34,5 +34,7 @@ export function createCustomResourceProvider(scope: Construct, id: string, onEve
     'Invoked by CloudFormation for the custom resource; every failure is reported to the stack, there is no event to park.');
   acknowledgeNagRule(framework, 'Serverless-LambdaTracing',
     'aws-cdk-lib\'s Provider framework relay; the handler it invokes is traced.');
+  acknowledgeGuardRule(framework, 'lambda_inside_vpc_check',
+    'The Provider framework relay only invokes the handler and answers CloudFormation through a pre-signed S3 URL: it reaches nothing in a VPC.');
   return provider;
 }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from './guard';
 import { acknowledgeNagRule } from './nag';
 
 /** Defaults a construct applies to the functions it defines, when the user gives none. */
@@ -29,9 +30,7 @@ export const SECURE_FUNCTION_DEFAULTS = {
  * A role, log group or tracing mode given in `props` is used as is.
  */
 export function createSecureFunction(scope: Construct, id: string, props: lambda.FunctionProps): lambda.Function {
-  const logGroup = props.logGroup ?? new logs.LogGroup(scope, `${id}LogGroup`, {
-    retention: SECURE_FUNCTION_DEFAULTS.logRetention,
-  });
+  const logGroup = props.logGroup ?? createFunctionLogGroup(scope, `${id}LogGroup`);
   const ownRole = props.role === undefined;
   const role = props.role ?? new iam.Role(scope, `${id}ServiceRole`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -49,6 +48,10 @@ export function createSecureFunction(scope: Construct, id: string, props: lambda
     logGroup,
     role,
   });
+  if (!props.vpc) {
+    acknowledgeGuardRule(fn, 'lambda_inside_vpc_check',
+      'The function reaches only AWS service endpoints, which need no VPC; it is attached to one when a `vpc` is given.');
+  }
 
   if (ownRole) {
     // (props.logGroup is only an ILogGroupRef, which has no grantWrite.)
@@ -92,4 +95,15 @@ export function createSecureFunction(scope: Construct, id: string, props: lambda
     }
   }
   return fn;
+}
+
+/**
+ * The one-year log group a construct gives a function of its own. It is not encrypted with a
+ * customer-managed key (Control Tower CT.CLOUDWATCH.PR.3), which is acknowledged here, once.
+ */
+export function createFunctionLogGroup(scope: Construct, id: string): logs.LogGroup {
+  const logGroup = new logs.LogGroup(scope, id, { retention: SECURE_FUNCTION_DEFAULTS.logRetention });
+  acknowledgeGuardRule(logGroup, 'cloudwatch_log_group_encrypted_check',
+    'CloudWatch Logs always encrypts log data at rest; a customer-managed key (a key policy for the logs service, per log group) is left to callers, who may pass their own log group in the function props.');
+  return logGroup;
 }

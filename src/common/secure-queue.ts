@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from './guard';
 import { acknowledgeNagRule } from './nag';
 
 /** Options shared by the queues the constructs create. */
@@ -32,7 +33,7 @@ export function createSecureQueue(scope: Construct, id: string, options: SecureQ
 
 /**
  * A secure queue that is the end of a failure path: it keeps messages for the SQS maximum of
- * 14 days (longer than any source queue) and has no DLQ of its own, which cdk-nag is told why.
+ * 14 days (longer than any source queue) and has no DLQ of its own, which cdk-nag and cfn-guard are told why.
  */
 export function createDeadLetterQueue(
   scope: Construct,
@@ -43,5 +44,6 @@ export function createDeadLetterQueue(
   const reason = 'This queue is itself the dead-letter destination; a DLQ of a DLQ would only move the problem. Its depth is alarmed instead.';
   acknowledgeNagRule(queue, 'AwsSolutions-SQS3', reason);
   acknowledgeNagRule(queue, 'Serverless-SQSRedrivePolicy', reason);
+  acknowledgeGuardRule(queue, 'sqs_dlq_check', reason);
   return queue;
 }

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { validateFilterPolicy, validateFilterPolicyWithMessageBody } from './private/filter-policy';
 import { createAlarm } from '../common/alarms';
 import { grantMappingAccess, resolveConsumer } from '../common/consumer';
+import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
 import { validateDurationRange, validateIntegerRange } from '../common/validation';
@@ -201,6 +202,7 @@ export class DurableSubscriber extends Construct {
         description: 'Encrypts the DurableSubscriber topic',
         enableKeyRotation: true,
       });
+      limitGrantsToAwsServices(this.topicKey);
       this.topic = new sns.Topic(this, 'Topic', {
         masterKey: this.topicKey,
         enforceSSL: true,

@@ -16,6 +16,8 @@ import { retryOnThrottling, retryReadOnly } from './private/retry';
 import { EMR_MANAGED_POLICY_TAG, ManagedSecurityGroups } from './private/security-groups';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
+import { ACCESS_LOG_BUCKET_GUARD_REASONS, LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRules } from '../common/guard';
+import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
 
@@ -338,6 +340,7 @@ export class EmrPipeline extends Construct {
       encryptionKey: this.encryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
+    acknowledgeChosenRetention(this.logGroup, 'logRetention', props.logRetention);
 
     this.logBucket = props.logBucket ?? this.createLogBucket(props.logExpiration ?? Duration.days(90));
     this.serviceRole = props.serviceRole ?? this.createServiceRole();
@@ -731,6 +734,7 @@ export class EmrPipeline extends Construct {
       description: 'Encrypts the execution logs of an EMR pipeline',
       enableKeyRotation: true,
     });
+    limitGrantsToAwsServices(key);
     const stack = Stack.of(this);
     key.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
@@ -754,12 +758,17 @@ export class EmrPipeline extends Construct {
     });
     acknowledgeNagRule(accessLogs, 'AwsSolutions-S1',
       'This bucket is the server access log destination of the EMR log bucket; logging it into itself would loop.');
+    acknowledgeGuardRules(accessLogs, ACCESS_LOG_BUCKET_GUARD_REASONS);
     const bucket = new s3.Bucket(this, 'LogBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules,
+    });
+    acknowledgeGuardRules(bucket, {
+      ...LOG_BUCKET_GUARD_REASONS,
+      s3_bucket_default_encryption_kms_check: 'EMR uploads cluster logs with the cluster\'s instance role, which SSE-S3 keeps free of key permissions; a KMS-encrypted bucket can be given as `logBucket`.',
     });
     // Server access logs are delivered under a bucket policy, whatever the app's
     // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy flag says: the ACL alternative is legacy.

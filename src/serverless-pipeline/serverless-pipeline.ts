@@ -13,7 +13,12 @@ import { PipelineSource } from './pipeline-source';
 import { BuiltPipeline } from './private/built-pipeline';
 import { acknowledgePipelineInternals } from './private/nag';
 import { renderActionRoleArnsAsSub } from './private/role-arn-sub';
+import { ACCESS_LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRule, acknowledgeGuardRules } from '../common/guard';
+import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
+
+/** Why the pipeline's buckets have no lifecycle rule (Control Tower CT.S3.PR.6). */
+const NO_EXPIRY_REASON = 'How long build artifacts and their access logs must be kept (e.g. for an audit) is the owner\'s choice, so no expiry is imposed.';
 
 /** Properties of a `ServerlessPipeline`. */
 export interface ServerlessPipelineProps {
@@ -135,11 +140,13 @@ export class ServerlessPipeline extends Construct {
     });
     acknowledgeNagRule(this.accessLogsBucket, 'AwsSolutions-S1',
       "This bucket is the artifact bucket's server access log destination; logging it to itself would loop and to another bucket only move the finding.");
+    acknowledgeGuardRules(this.accessLogsBucket, { ...ACCESS_LOG_BUCKET_GUARD_REASONS, s3_lifecycle_policy_check: NO_EXPIRY_REASON });
 
     this.artifactKey = new kms.Key(this, 'ArtifactKey', {
       enableKeyRotation: true,
       description: 'Encrypts the artifacts of a ServerlessPipeline (also usable by cross-account stages)',
     });
+    limitGrantsToAwsServices(this.artifactKey);
     this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.artifactKey,
@@ -148,10 +155,19 @@ export class ServerlessPipeline extends Construct {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'artifacts/',
     });
+    acknowledgeGuardRules(this.artifactBucket, {
+      s3_bucket_object_lock_enabled_check: 'Pipeline artifacts are intermediate build outputs, not records to keep immutable.',
+      s3_bucket_versioning_enabled_check: 'CodePipeline writes each run\'s artifacts under new keys, so versions would add nothing.',
+      s3_event_notifications_enabled_check: 'CodePipeline passes artifacts between its own actions; nothing else reacts to them.',
+      s3_lifecycle_policy_check: NO_EXPIRY_REASON,
+    });
 
     this.buildLogGroup = new logs.LogGroup(this, 'BuildLogs', {
       retention: props.buildLogRetention ?? logs.RetentionDays.ONE_YEAR,
     });
+    acknowledgeChosenRetention(this.buildLogGroup, 'buildLogRetention', props.buildLogRetention);
+    acknowledgeGuardRule(this.buildLogGroup, 'cloudwatch_log_group_encrypted_check',
+      'CloudWatch Logs always encrypts log data at rest; a customer-managed key (with a key policy for the logs service) is not chosen for the caller.');
 
     this.synthStep = new pipelines.ShellStep('Synth', {
       input: this.sourceStep,
@@ -184,6 +200,10 @@ export class ServerlessPipeline extends Construct {
             codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
           ],
         });
+      }
+      if (props.dockerEnabledForSynth) {
+        acknowledgeGuardRule(built.synthProject, 'codebuild_project_environment_privileged_check',
+          'The caller asked for Docker in the synth step (`dockerEnabledForSynth`), which CodeBuild runs only in privileged mode.');
       }
       acknowledgePipelineInternals({
         pipeline: built,

@@ -8,7 +8,7 @@ import { TestPostgres, connectAsAdmin, startTestPostgres } from '../support/post
 
 /**
  * The database-user custom resource handler (the bundled Lambda entry point, Secrets Manager
- * mocked) against a real PostgreSQL 15 server over verified TLS. `rds_iam` is created here as
+ * mocked) against a real PostgreSQL 17 server over verified TLS. `rds_iam` is created here as
  * Aurora provides it.
  */
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-AbCdEf';
@@ -70,7 +70,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('database-user handler against PostgreSQL 15', () => {
+describe('database-user handler against PostgreSQL 17', () => {
   test('Create is idempotent: a login role in rds_iam and the given roles, once', async () => {
     const first = await handler(create(properties('app_user', ['reader'])));
     const before = await role('app_user');

@@ -96,6 +96,35 @@ test('the JSON log format: cold starts counted exactly from platform.report reco
     .toEqual([['live', true, '0 <= 0'], ['7', false, '4 > 0']]);
 });
 
+describe('provisioned concurrency still being allocated (right after a deploy)', () => {
+  const allocating = () => startFakeLambda('orders', { live: { durationMs: 15, initMs: 250, provisioned: 4, allocatingMs: 2500 } });
+
+  test('the probe waits until it is READY, so the gate counts no cold start that is gone minutes later', async () => {
+    const fn = await allocating();
+    const { status, stdout, stderr } = await run(['probe', 'orders', '-q', 'live', '-c', '4', '-n', '20', '--json',
+      '--max-cold-starts', '0', '--endpoint-url', fn.endpoint]).finally(() => fn.close());
+    expect(stderr).toContain('waiting for provisioned concurrency (IN_PROGRESS): live (0 of 4 allocated)');
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout).qualifiers[0]).toMatchObject({ coldStarts: 0, provisionedConcurrency: { status: 'READY', allocated: 4 } });
+  });
+
+  test('--wait-ready 0s probes at once: the cold starts of the allocation are counted and the gate fails', async () => {
+    const fn = await allocating();
+    const { status, stdout, stderr } = await run(['probe', 'orders', '-q', 'live', '-c', '4', '-n', '20', '--json',
+      '--max-cold-starts', '0', '--wait-ready', '0s', '--endpoint-url', fn.endpoint]).finally(() => fn.close());
+    expect(stderr).not.toContain('waiting for');
+    expect(status).toBe(1);
+    expect(JSON.parse(stdout).qualifiers[0]).toMatchObject({ coldStarts: 4, provisionedConcurrency: { status: 'IN_PROGRESS', allocated: 0 } });
+  });
+
+  test('a wait that runs out says so and probes anyway', async () => {
+    const fn = await allocating();
+    const { stderr } = await run(['probe', 'orders', '-q', 'live', '-c', '1', '-n', '1', '--wait-ready', '1s', '--endpoint-url', fn.endpoint])
+      .finally(() => fn.close());
+    expect(stderr).toContain('warning: provisioned concurrency of live still IN_PROGRESS after --wait-ready; probing anyway');
+  });
+});
+
 test('throttles are counted per request and the run goes on', async () => {
   const { status, stdout } = await run(['probe', 'orders', '-q', 'capped', '-c', '4', '-n', '30',
     '--endpoint-url', lambda.endpoint, '--max-throttles', '0', '--json']);

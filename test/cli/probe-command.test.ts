@@ -457,7 +457,8 @@ describe('provisioned concurrency status', () => {
     lambda.on(GetProvisionedConcurrencyConfigCommand, { Qualifier: 'canary' }).rejects(
       accessDenied('not authorized to perform lambda:GetProvisionedConcurrencyConfig'));
     script({ live: () => ok(), canary: () => ok() });
-    const { stdout, status } = await probe([...BASE, '-q', 'live,canary']);
+    // (without --wait-ready 0s the probe would first wait for IN_PROGRESS to end: probe-binary.test.ts)
+    const { stdout, status } = await probe([...BASE, '-q', 'live,canary', '--wait-ready', '0s']);
     expect(status).toBe(0);
     expect(stdout).toMatch(/Provisioned concurrency\s+IN_PROGRESS\s+unknown\n/);
     expect(stdout).toMatch(/requested\/allocated\/available\s+10\/3\/3\s+-\n/);

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { controlTowerFindings, libraryResourceIds } from './judges/control-tower';
 import { iamFindings } from './judges/iam';
 import { stateMachineFindings } from './judges/state-machines';
 
@@ -54,7 +55,7 @@ export async function cfnLint(template: object): Promise<CfnLintMatch[]> {
  * The quality gate every construct test applies to its default and fullest configurations:
  * the stack's template passes cfn-lint (no error or warning), cdk-nag's AwsSolutions and
  * Serverless packs report no unacknowledged finding, and the judges of meaning find nothing
- * (test/support/judges/).
+ * (test/support/judges/; the AWS Control Tower controls on the library's own resources only).
  */
 export async function expectCleanStack(stack: Stack): Promise<void> {
   expect(nagFindings(stack)).toEqual([]);
@@ -62,6 +63,7 @@ export async function expectCleanStack(stack: Stack): Promise<void> {
   const lint = await cfnLint(template);
   expect(lint.map((m) => `${m.rule} (${m.level}) ${m.path}: ${m.message}`)).toEqual([]);
   expect(stateMachineFindings(template)).toEqual([]);
+  expect(controlTowerFindings(template, libraryResourceIds(stack))).toEqual([]);
   expect(await iamFindings(template)).toEqual([]);
 }
 

@@ -99,6 +99,18 @@ export class DatabaseConnectError extends Error {
   }
 }
 
+/**
+ * The server cancelled a statement that ran longer than the connection's `statement_timeout`
+ * (`statementTimeoutMillis`). The statement did not complete; the connection stays usable.
+ */
+export class StatementTimeoutError extends Error {
+  readonly code = '57014';
+  constructor(message: string, readonly cause: unknown) {
+    super(message);
+    this.name = 'StatementTimeoutError';
+  }
+}
+
 const TOKEN_LIFETIME_MS = 15 * 60_000;
 const DEFAULT_REFRESH_AFTER_MS = 10 * 60_000;
 
@@ -119,6 +131,12 @@ function neverSent(error: unknown): boolean {
   return /not queryable/.test((error as Error).message ?? '');
 }
 
+/** query_canceled (57014) for the timeout, not for pg_cancel_backend ("due to user request"). */
+function isStatementTimeout(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === '57014' && /statement timeout/.test(message ?? '');
+}
+
 function isClientTimeout(error: unknown): boolean {
   return (error as Error).message === 'Query read timeout';
 }
@@ -133,8 +151,9 @@ function isAuthError(error: unknown): boolean {
   return AUTH_ERROR_CODES.has((error as { code?: string }).code ?? '');
 }
 
-function required(name: string, value: string | undefined): string {
-  if (!value) throw new Error(`IamDatabaseConnection: ${name} is not set (option or environment variable)`);
+/** `setBy`: who sets the variable on Lambda, i.e. what is missing when it is not set. */
+function required(name: string, value: string | undefined, setBy = 'AuroraIamFunction sets it on the functions it defines'): string {
+  if (!value) throw new Error(`IamDatabaseConnection: ${name} is not set: pass the option or set the variable (${setBy})`);
   return value;
 }
 
@@ -181,6 +200,9 @@ export class IamDatabaseConnection {
   private token?: { value: string; signedAt: number };
   private current?: Client;
   private connecting?: Promise<Client>;
+  /** Calls are numbered, so a failed attempt is shared by every call queued before it began. */
+  private calls = 0;
+  private failedConnect?: { error: unknown; lastCall: number };
   /** Statements run one after another: pg 9 will refuse a query while another is running. */
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -197,7 +219,8 @@ export class IamDatabaseConnection {
       hostname: this.host,
       port: this.port,
       username: this.user,
-      region: required('region (AWS_REGION)', options.region ?? process.env.AWS_REGION),
+      region: required('region (AWS_REGION)', options.region ?? process.env.AWS_REGION,
+        'Lambda sets it; outside Lambda, pass region or a signer'),
     });
     this.clock = options.clock ?? Date.now;
     // Built once: the combined trust list is the same for every connection.
@@ -212,42 +235,65 @@ export class IamDatabaseConnection {
    * Runs one statement on the shared connection. A lost connection is replaced; the statement is
    * sent again only if it never reached the server or `options.idempotent` is set.
    */
-  async query<R extends QueryResultRow = any>(text: string, values?: unknown[], options: QueryOptions = {}): Promise<QueryResult<R>> {
+  query<R extends QueryResultRow = any>(text: string, values?: unknown[], options: QueryOptions = {}): Promise<QueryResult<R>> {
+    const call = ++this.calls;
+    const run = () => this.run<R>(call, text, values, options.idempotent ?? false);
     // Join (or start) the connection attempt now, not when the queue reaches this call: callers
     // that overlap one attempt share its outcome instead of each waiting a timeout in turn.
-    const connected = this.client();
-    connected.catch(() => undefined);
-    const result = this.tail.then(async () => {
-      await connected;
-      return this.run<R>(text, values, options.idempotent ?? false);
-    });
+    // (Not async, and no extra hop when connected: a warm call costs what pg's query costs.)
+    const connected = this.current ? undefined : this.client();
+    connected?.catch(() => undefined);
+    const result = this.tail.then(() => (connected ? connected.then(run) : run()));
     this.tail = result.catch(() => undefined);
     return result;
   }
 
-  private async run<R extends QueryResultRow>(text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
-    let client = await this.client();
-    if (!isOpen(client)) {
-      // Found closed before sending (e.g. dropped while the function was frozen): nothing was sent.
-      this.discard(client);
-      client = await this.client();
-    }
-    try {
-      return await client.query<R>(text, values);
-    } catch (error) {
-      if (!isConnectionError(error) && !isClientTimeout(error)) throw error;
-      this.discard(client);
-      if (this.retryOnConnectionError && (neverSent(error) || idempotent)) {
-        return (await this.client()).query<R>(text, values);
+  private async run<R extends QueryResultRow>(
+    call: number, text: string, values: unknown[] | undefined, idempotent: boolean): Promise<QueryResult<R>> {
+    // At most one retry, and the retry gets the same treatment: lost in flight, it is outcome unknown too.
+    for (let attempt = 1; ; attempt++) {
+      // Queued behind a connection that died, this call waited on the attempt that replaced it: if
+      // that failed, so does this call, rather than spend one more connect timeout.
+      const failed = this.failedConnect;
+      if (!this.current && failed && call <= failed.lastCall) throw failed.error;
+      let client = this.current ?? await this.client();
+      if (!isOpen(client)) {
+        // Found closed before sending (e.g. dropped while the function was frozen): nothing was sent.
+        this.discard(client);
+        client = await this.client();
       }
-      const why = isClientTimeout(error)
-        ? `no reply within ${this.statementTimeoutMillis + CLIENT_TIMEOUT_GRACE_MS} ms (statementTimeoutMillis + 2 s)`
-        : `the connection was lost after the statement was sent (${(error as Error).message})`;
-      throw new OutcomeUnknownError(
-        `IamDatabaseConnection: outcome unknown for a statement to ${this.host}:${this.port}: ${why}; ` +
-        'the server may or may not have run it. It was not retried: pass { idempotent: true } for statements that are safe to repeat.',
-        error);
+      try {
+        return await client.query<R>(text, values);
+      } catch (error) {
+        if (isStatementTimeout(error)) {
+          throw new StatementTimeoutError(
+            `IamDatabaseConnection: ${this.host}:${this.port} cancelled a statement that ran longer than statement_timeout ` +
+            `(statementTimeoutMillis, ${this.statementTimeoutMillis} ms unless the session changed it): raise statementTimeoutMillis, ` +
+            'or SET LOCAL statement_timeout inside a transaction for one long statement', error);
+        }
+        if (!isConnectionError(error) && !isClientTimeout(error)) throw error;
+        this.discard(client);
+        const mayRetry = this.retryOnConnectionError && attempt === 1;
+        if (neverSent(error)) {
+          if (mayRetry) continue;
+          throw error;
+        }
+        if (mayRetry && idempotent) continue;
+        throw this.outcomeUnknown(error, idempotent);
+      }
     }
+  }
+
+  private outcomeUnknown(error: unknown, idempotent: boolean): OutcomeUnknownError {
+    const why = isClientTimeout(error)
+      ? `no reply within ${this.statementTimeoutMillis + CLIENT_TIMEOUT_GRACE_MS} ms (statementTimeoutMillis + 2 s)`
+      : `the connection was lost after the statement was sent (${(error as Error).message})`;
+    const notRetried = !idempotent
+      ? 'It was not retried: pass { idempotent: true } for statements that are safe to repeat.'
+      : this.retryOnConnectionError ? 'It was retried once already.' : 'It was not retried: retryOnConnectionError is false.';
+    return new OutcomeUnknownError(
+      `IamDatabaseConnection: outcome unknown for a statement to ${this.host}:${this.port}: ${why}; ` +
+      `the server may or may not have run it. ${notRetried}`, error);
   }
 
   /**
@@ -256,7 +302,13 @@ export class IamDatabaseConnection {
    */
   async client(): Promise<Client> {
     if (this.current) return this.current;
-    this.connecting ??= this.connect().finally(() => { this.connecting = undefined; });
+    if (!this.connecting) {
+      const lastCall = this.calls;
+      this.connecting = this.connect().then(
+        (client) => { this.failedConnect = undefined; return client; },
+        (error: unknown) => { this.failedConnect = { error, lastCall }; throw error; },
+      ).finally(() => { this.connecting = undefined; });
+    }
     return this.connecting;
   }
 

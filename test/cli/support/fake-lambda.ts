@@ -16,6 +16,12 @@ export interface FakeQualifier {
   readonly initMs: number;
   /** Environments initialized ahead of time (provisioned concurrency). */
   readonly provisioned?: number;
+  /**
+   * Time after the server starts until the provisioned environments are allocated: until then
+   * GetProvisionedConcurrencyConfig answers `IN_PROGRESS` with none allocated and invocations start
+   * cold, as right after a new version is published. @default 0
+   */
+  readonly allocatingMs?: number;
   /** Concurrency limit: requests beyond it are throttled. */
   readonly maxConcurrency?: number;
   /** Answer without a log tail (as some Lambda-compatible endpoints do). */
@@ -48,6 +54,7 @@ interface QualifierState {
   readonly spec: FakeQualifier;
   idle: number;
   busy: number;
+  allocated: boolean;
 }
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -55,7 +62,15 @@ const PROVISIONED = /^\/2019-09-30\/functions\/([^/]+)\/provisioned-concurrency$
 
 export async function startFakeLambda(functionName: string, qualifiers: Record<string, FakeQualifier>): Promise<FakeLambda> {
   const states = new Map<string, QualifierState>(Object.entries(qualifiers).map(
-    ([q, spec]) => [q, { spec, idle: spec.provisioned ?? 0, busy: 0 }]));
+    ([q, spec]) => [q, { spec, idle: spec.allocatingMs ? 0 : spec.provisioned ?? 0, busy: 0, allocated: !spec.allocatingMs }]));
+  for (const state of states.values()) {
+    if (state.spec.allocatingMs) {
+      setTimeout(() => {
+        state.idle += state.spec.provisioned ?? 0;
+        state.allocated = true;
+      }, state.spec.allocatingMs).unref();
+    }
+  }
   const requests: ReceivedRequest[] = [];
   const maxInFlight = new Map<string, number>();
 
@@ -94,10 +109,11 @@ export async function startFakeLambda(functionName: string, qualifiers: Record<s
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({
+        // (GetProvisionedConcurrencyConfig's output members, Lambda API reference)
         RequestedProvisionedConcurrentExecutions: state.spec.provisioned,
-        AllocatedProvisionedConcurrentExecutions: state.spec.provisioned,
-        AvailableProvisionedConcurrentExecutions: state.spec.provisioned,
-        Status: 'READY',
+        AllocatedProvisionedConcurrentExecutions: state.allocated ? state.spec.provisioned : 0,
+        AvailableProvisionedConcurrentExecutions: state.allocated ? state.spec.provisioned : 0,
+        Status: state.allocated ? 'READY' : 'IN_PROGRESS',
         LastModified: '2026-11-30T12:00:00+0000',
       }));
     }
