@@ -139,6 +139,10 @@ project.package.addField('peerDependenciesMeta', { 'pg': { optional: true }, '@a
 const jsii = 'node --require ./projenrc/jsii-without-optional-peers.js node_modules/jsii/bin/jsii';
 project.compileTask.reset(`${jsii} --silence-warnings=reserved-word`);
 project.tasks.tryFind('watch')?.reset(`${jsii} -w --silence-warnings=reserved-word`);
+// ...and so does jsii-pacmak, which loads the same package.json (the package task; the language
+// targets' test runs it the same way).
+project.tasks.tryFind('package:js')!.reset(
+  'node --require ./projenrc/jsii-without-optional-peers.js node_modules/jsii-pacmak/bin/jsii-pacmak -v --target js');
 
 // Type-check everything ts-jest (isolatedModules) and ts-node (transpile-only) would let through.
 // (paths are relative to test/tsconfig.json, the dev tsconfig of a jsii project)

@@ -9,7 +9,7 @@ import * as path from 'path';
  * this from the test task, after compile (which follows pre-compile's bundle); standalone, run
  * `npx projen compile && npx projen bundle` first.
  */
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
 const tasks = JSON.parse(fs.readFileSync(path.join(ROOT, '.projen', 'tasks.json'), 'utf-8')).tasks;
 
