@@ -1,4 +1,4 @@
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -312,14 +312,36 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
       acknowledgeNagRule(this.deploymentGroup.role,
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
         'LambdaDeploymentGroup always attaches AWSCodeDeployRoleForLambdaLimited, the AWS-maintained narrow policy for Lambda deployments (update and read aliases, read provisioned concurrency and alarms, invoke CodeDeployHook_* functions).');
-      for (const hook of [deployment.preHook, deployment.postHook]) {
+      for (const [name, hook] of [['PreHook', deployment.preHook], ['PostHook', deployment.postHook]] as const) {
         if (!hook) continue;
         // grantInvoke also grants on `<hook ARN>:*`, the hook's versions and aliases.
         acknowledgeNagRule(this.deploymentGroup.role,
           `AwsSolutions-IAM5[Resource::${nagResourceText(this, hook.functionArn)}:*]`,
           'CodeDeploy invokes this traffic hook; the grant covers the hook function and its own versions and aliases, nothing else.');
+        this.grantHookStatus(name, hook);
       }
     }
+  }
+
+  /**
+   * A traffic hook reports its verdict with codedeploy:PutLifecycleEventHookExecutionStatus. The
+   * service authorization reference lists no resource type for that action (only `*`), so the grant
+   * aws-cdk-lib's LambdaDeploymentGroup gives the hook, on the deployment group's ARN, cannot take
+   * effect, and a hook that cannot report fails (and so rolls back) every deployment. The hook's role
+   * gets the action on `*` in a policy of its own, so that the acknowledgement covers this one statement.
+   */
+  private grantHookStatus(name: string, hook: lambda.IFunction): void {
+    if (!hook.role) {
+      Annotations.of(this).addWarningV2(`cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole${name}`,
+        `deployment.${name === 'PreHook' ? 'preHook' : 'postHook'} has no known role: grant it codedeploy:PutLifecycleEventHookExecutionStatus on "*" yourself, or the hook cannot report its result`);
+      return;
+    }
+    const policy = new iam.Policy(this, `${name}StatusPolicy`, {
+      statements: [new iam.PolicyStatement({ actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'], resources: ['*'] })],
+      roles: [hook.role],
+    });
+    acknowledgeNagRule(policy, 'AwsSolutions-IAM5[Resource::*]',
+      'PutLifecycleEventHookExecutionStatus has no resource types in the service authorization reference: it can only be granted on "*" (the traffic hook reports its verdict with it).');
   }
 
   /** Grants permission to invoke the alias (and so its provisioned environments). */

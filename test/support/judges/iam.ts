@@ -117,15 +117,15 @@ function accepted(action: KnownAction): string {
 
 /**
  * Findings in statements aws-cdk-lib writes and no construct of ours can change. Each is let pass
- * only in its exact shape, with its reason, and a `failing` simulation keeps the behaviour it breaks
- * visible until it is fixed (test/provisioned-function/permissions.test.ts).
+ * only in its exact shape, with its reason; a simulation proves the behaviour it would break works
+ * (test/provisioned-function/permissions.test.ts).
  */
 export const IAM_KNOWN_GAPS: readonly { readonly finding: RegExp; readonly reason: string }[] = [
   {
     finding: /: codedeploy:PutLifecycleEventHookExecutionStatus takes only "\*" \(no resource types\); given "arn:\*:codedeploy:\*:\*:deploymentgroup:\*\/\*"$/,
     reason: "aws-cdk-lib's LambdaDeploymentGroup grants a traffic hook this action on the deployment group's ARN " +
       '(grantPutLifecycleEventHookExecutionStatus); the service authorization reference lists no resource type for it, so by ' +
-      "the reference the grant cannot take effect and ProvisionedFunction's preHook/postHook cannot report their result",
+      "the reference the grant cannot take effect (ProvisionedFunction therefore grants the hooks the action on \"*\" too)",
   },
 ];
 
