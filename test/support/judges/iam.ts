@@ -125,7 +125,7 @@ export const IAM_KNOWN_GAPS: readonly { readonly finding: RegExp; readonly reaso
     finding: /: codedeploy:PutLifecycleEventHookExecutionStatus takes only "\*" \(no resource types\); given "arn:\*:codedeploy:\*:\*:deploymentgroup:\*\/\*"$/,
     reason: "aws-cdk-lib's LambdaDeploymentGroup grants a traffic hook this action on the deployment group's ARN " +
       '(grantPutLifecycleEventHookExecutionStatus); the service authorization reference lists no resource type for it, so by ' +
-      "the reference the grant cannot take effect (ProvisionedFunction therefore grants the hooks the action on \"*\" too)",
+      'the reference the grant cannot take effect (ProvisionedFunction therefore grants the hooks the action on "*" too)',
   },
 ];
 
