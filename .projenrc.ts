@@ -185,7 +185,7 @@ project.packageTask.exec('node test/support/gates.js --print');
 
 // The main job: synthesize the example app of every construct, with cfn-lint and cdk-nag verdicts.
 project.addTask('example', {
-  description: 'Synthesize the example app (every construct) and report cfn-lint and cdk-nag verdicts',
+  description: 'Synthesize the example app (every construct) and report the cfn-lint, cdk-nag and judges\' verdicts',
   env: { TS_NODE_TRANSPILE_ONLY: 'true' },
   steps: [
     { spawn: project.bundler.bundleTask.name },
