@@ -4,8 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeNagRule } from '../../common/nag';
 import { createCustomResourceProvider } from '../../common/custom-resource';
+import { acknowledgeNagRule } from '../../common/nag';
 import { createSecureFunction } from '../../common/secure-function';
 
 /** The tag AmazonEMRServicePolicy_v2 requires on clusters, subnets and security groups it may use. */
