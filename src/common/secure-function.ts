@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule } from './guard';
 import { acknowledgeNagRule } from './nag';
+import { validateDurationRange } from './validation';
 
 /** Defaults a construct applies to the functions it defines, when the user gives none. */
 export const SECURE_FUNCTION_DEFAULTS = {
@@ -13,6 +14,18 @@ export const SECURE_FUNCTION_DEFAULTS = {
   timeout: Duration.seconds(30),
   logRetention: logs.RetentionDays.ONE_YEAR,
 };
+
+/**
+ * Lambda's limits on the durations of function props the user gives (`prefix` is how the
+ * construct's props name them, e.g. `consumerProps.`): both are counted in whole seconds
+ * (Timeout, MaximumEventAgeInSeconds), which aws-cdk-lib converts with toSeconds().
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+ */
+export function validateFunctionDurations(props: lambda.FunctionOptions, prefix = ''): void {
+  validateDurationRange(`${prefix}timeout`, props.timeout, 'seconds', Duration.seconds(1), Duration.minutes(15));
+  validateDurationRange(`${prefix}maxEventAge`, props.maxEventAge, 'seconds', Duration.minutes(1), Duration.hours(6));
+}
 
 /**
  * Defines a Lambda function the way every construct of this library does, unless the caller's

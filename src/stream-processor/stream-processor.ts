@@ -407,11 +407,15 @@ function defaultIteratorAgeThreshold(maxRecordAge: Duration, retention: Duration
   return Duration.millis(Math.round(bound / 2));
 }
 
-function validateOptions(props: StreamProcessorOptions): void {
+function validateOptions(props: StreamProcessorProps): void {
   validateIntegerRange('parallelizationFactor', props.parallelizationFactor, 1, 10);
   validateIntegerRange('batchSize', props.batchSize, 1, 10_000);
   validateIntegerRange('retryAttempts', props.retryAttempts, 0, 10_000);
-  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.seconds(300));
-  validateDurationRange('tumblingWindow', props.tumblingWindow, Duration.seconds(0), Duration.seconds(900));
-  validateDurationRange('maxRecordAge', props.maxRecordAge, Duration.seconds(60), Duration.days(7));
+  // The mapping takes all three in seconds (MaximumBatchingWindowInSeconds, TumblingWindowInSeconds,
+  // MaximumRecordAgeInSeconds).
+  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, 'seconds', Duration.seconds(0), Duration.seconds(300));
+  validateDurationRange('tumblingWindow', props.tumblingWindow, 'seconds', Duration.seconds(0), Duration.seconds(900));
+  validateDurationRange('maxRecordAge', props.maxRecordAge, 'seconds', Duration.seconds(60), Duration.days(7));
+  // IteratorAge is reported in whole milliseconds; the threshold is converted with toMilliseconds().
+  validateDurationRange('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold, 'milliseconds', Duration.millis(1), Duration.days(7));
 }

@@ -196,7 +196,8 @@ export abstract class StreamSource {
 }
 
 function validateRetention(retention: Duration | undefined): void {
-  validateDurationRange('retentionPeriod', retention, Duration.hours(24), Duration.days(365));
+  // Kinesis keeps records for whole hours (RetentionPeriodHours; aws-cdk-lib converts with toHours()).
+  validateDurationRange('retentionPeriod', retention, 'hours', Duration.hours(24), Duration.days(365));
 }
 
 class KinesisSource extends StreamSource {
