@@ -9,6 +9,7 @@ import { DurableSubscriber, DurableSubscriberProps } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
 import { expectCleanStack, templateWithoutAssetHashes } from '../support/quality-gates';
+import { DurationPropSpec, expectWholeDurationProp } from '../support/durations';
 
 const consumerProps: lambda.FunctionProps = {
   runtime: lambda.Runtime.NODEJS_24_X,
@@ -488,6 +489,23 @@ describe('DurableSubscriber validation', () => {
     [{ retentionPeriod: Duration.days(14) }, 'retentionPeriod must be shorter than the dead-letter queues\' retention (14 days), got 14 days'],
   ])('%p', (props, message) => {
     expect(() => build(props as Partial<DurableSubscriberProps>)).toThrow(message);
+  });
+
+  // Issue 18: a fraction of a second would fail inside aws-cdk-lib's toSeconds(), naming no prop.
+  test.each([
+    // With a token window the recommended visibility timeout is unknown: then it is given.
+    { prop: 'maxBatchingWindow', unit: 'seconds', min: 0, max: 300, extra: { visibilityTimeout: Duration.hours(12) } },
+    // From the consumer's 30-second timeout; shorter than the dead-letter queues' 14 days.
+    { prop: 'visibilityTimeout', unit: 'seconds', min: 30, max: 12 * 3600 },
+    { prop: 'retentionPeriod', unit: 'seconds', min: 60, max: 14 * 86_400 - 1 },
+  ] as const)('$prop is a whole number of seconds', ({ extra, ...spec }: { extra?: Partial<DurableSubscriberProps> } & DurationPropSpec) => {
+    expectWholeDurationProp(spec, (value) => build({ ...extra, [spec.prop]: value }));
+  });
+
+  test('consumerProps.timeout is a whole number of seconds', () => {
+    expectWholeDurationProp({ prop: 'consumerProps.timeout', unit: 'seconds', min: 1, max: 900 },
+      // A token timeout makes the recommended visibility timeout unknown: then it is given.
+      (value) => build({ consumerProps: { ...consumerProps, timeout: value }, visibilityTimeout: Duration.hours(12) }));
   });
 
   test('batch sizes at the limits are accepted', () => {

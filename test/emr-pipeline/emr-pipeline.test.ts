@@ -11,6 +11,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { stateMachineDefinition } from './asl';
 import { EmrPipeline, EmrPipelineProps } from '../../src';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
+import { expectWholeDurationProp } from '../support/durations';
 
 function build(props: Partial<EmrPipelineProps> = {}) {
   const stack = new Stack(new App(), 'Stack');
@@ -536,6 +537,17 @@ describe('EmrPipeline validation', () => {
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
   ] as Array<[Partial<EmrPipelineProps>, RegExp]>)('%o throws %s', (props, error) => {
     expect(() => build(props)).toThrow(error);
+  });
+
+  // Issue 18: the cluster's idle timeout and the state machine's timeout are counted in seconds,
+  // the log bucket's lifecycle in days; a fraction would fail inside aws-cdk-lib, naming no prop.
+  test.each([
+    { prop: 'idleTimeout', unit: 'seconds', min: 60, max: 7 * 86_400 },
+    { prop: 'timeout', unit: 'seconds', min: 1, max: 365 * 86_400 },
+    // No documented maximum: a decade stands in for the upper bound.
+    { prop: 'logExpiration', unit: 'days', min: 1, max: 3650 },
+  ] as const)('$prop is a whole number of $unit', (spec) => {
+    expectWholeDurationProp(spec, (value) => build({ [spec.prop]: value }));
   });
 
   test('the limits themselves are accepted', () => {

@@ -14,6 +14,7 @@ import { createSecureFunction } from '../../src/common/secure-function';
 import { createDeadLetterQueue, createSecureQueue } from '../../src/common/secure-queue';
 import { ProvisionedFunction, ProvisionedFunctionProps } from '../../src/provisioned-function';
 import { expectCleanStack, nagFindings, templateWithoutAssetHashes } from '../support/quality-gates';
+import { expectWholeDurationProp } from '../support/durations';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
 const base = { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code, provisionedConcurrency: 2 };
@@ -511,6 +512,14 @@ describe('ProvisionedFunction validation', () => {
 
   test('a timeout under 1 second is rejected', () => {
     expect(synthError({ timeout: Duration.millis(500) })).toThrow('timeout must be between 1 second and 15 minutes, got 500 ms');
+  });
+
+  // Issue 18: Lambda counts both in seconds; a fraction would fail inside aws-cdk-lib's toSeconds(), naming no prop.
+  test.each([
+    { prop: 'timeout', unit: 'seconds', min: 1, max: 900 },
+    { prop: 'maxEventAge', unit: 'seconds', min: 60, max: 6 * 3600 },
+  ] as const)('$prop is a whole number of seconds in range', (spec) => {
+    expectWholeDurationProp(spec, (value) => build({ [spec.prop]: value }));
   });
 
   test.each(['123', 'has space', 'a'.repeat(129)])('aliasName %p is rejected', (name) => {
