@@ -25,6 +25,6 @@ export function expectWholeDurationProp(spec: DurationPropSpec, build: (value: D
   expect(() => build(durationOf(unit, max))).not.toThrow();
   const fraction = min + 0.5;
   expect(() => build(durationOf(unit, fraction)))
-    .toThrow(new RegExp(`^${prop.replace(/\./g, '\\.')} must be a whole number of ${unit} between .*, got ${fraction} ${unit}$`));
+    .toThrow(new RegExp(`^${prop.replace(/\./g, '\\.')} must be a whole number of ${unit} (between|at least) .*, got ${fraction} ${unit}$`));
   expect(() => build(durationOf(unit, Lazy.number({ produce: () => fraction })))).not.toThrow();
 }
