@@ -124,7 +124,7 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly deletionProtection?: boolean;
 
   /**
-   * Automated backup retention of the new cluster. Valid range: 1-35 days.
+   * Automated backup retention of the new cluster. Valid range: 1-35 days, in whole days.
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;

@@ -191,7 +191,7 @@ export interface EmrPipelineProps {
 
   /**
    * Idle time after which a created cluster terminates itself: the backstop if every other
-   * teardown fails. Valid range: 60 seconds to 7 days.
+   * teardown fails. Valid range: 60 seconds to 7 days, in whole seconds.
    * @default Duration.hours(1)
    * @see https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-auto-termination-policy.html
    */
@@ -252,7 +252,8 @@ export interface EmrPipelineProps {
   readonly terminateGivenCluster?: boolean;
 
   /**
-   * Maximum run time of one execution; a timed-out execution's cluster is terminated.
+   * Maximum run time of one execution; a timed-out execution's cluster is terminated. Valid range:
+   * 1 second to 365 days, in whole seconds.
    * @default Duration.hours(6)
    */
   readonly timeout?: Duration;

@@ -25,7 +25,7 @@ export interface LatencyGateOptions {
    */
   readonly maxColdStarts?: number;
   /**
-   * The 99th-percentile latency above which the gate fails. Valid range: 1 ms - 15 minutes.
+   * The 99th-percentile latency above which the gate fails. Valid range: 1 ms - 15 minutes, in whole milliseconds.
    * @default - no latency bound (only cold starts are checked)
    */
   readonly maxP99?: Duration;

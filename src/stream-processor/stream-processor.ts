@@ -55,7 +55,7 @@ export interface StreamProcessorOptions {
   readonly batchSize?: number;
 
   /**
-   * How long to gather records before invoking the function. Valid range: 0-300 seconds.
+   * How long to gather records before invoking the function. Valid range: 0-300 seconds, in whole seconds.
    *
    * @default - no batching window (invoke as soon as records are available)
    */
@@ -87,7 +87,7 @@ export interface StreamProcessorOptions {
 
   /**
    * Records older than this are not sent to the function but to the on-failure destination.
-   * Valid range: 60 seconds to 7 days, and at most the stream's retention (24 hours for DynamoDB).
+   * Valid range: 60 seconds to 7 days in whole seconds, and at most the stream's retention (24 hours for DynamoDB).
    *
    * @default Duration.hours(1)
    */
@@ -103,7 +103,7 @@ export interface StreamProcessorOptions {
   readonly reportBatchItemFailures?: boolean;
 
   /**
-   * Size of a tumbling window for stateful aggregation. Valid range: 0-900 seconds.
+   * Size of a tumbling window for stateful aggregation. Valid range: 0-900 seconds, in whole seconds.
    *
    * @default - no tumbling window
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-windows.html

@@ -49,7 +49,7 @@ export interface NewKinesisStreamOptions extends KinesisSourceOptions {
   readonly shardCount?: number;
 
   /**
-   * How long the stream keeps records. Valid range: 24 hours to 365 days.
+   * How long the stream keeps records. Valid range: 24 hours to 365 days, in whole hours.
    *
    * @default Duration.hours(24)
    * @see https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html

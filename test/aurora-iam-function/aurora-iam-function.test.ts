@@ -8,8 +8,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraIamDatabaseUser, AuroraIamFunction, AuroraIamFunctionProps } from '../../src';
 import { createDeadLetterQueue } from '../../src/common/secure-queue';
-import { expectCleanStack } from '../support/quality-gates';
 import { expectWholeDurationProp } from '../support/durations';
+import { expectCleanStack } from '../support/quality-gates';
 
 const CODE = lambda.Code.fromInline('exports.handler = async () => 1;');
 

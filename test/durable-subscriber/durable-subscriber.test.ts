@@ -8,8 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { DurableSubscriber, DurableSubscriberProps } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
-import { expectCleanStack, templateWithoutAssetHashes } from '../support/quality-gates';
 import { DurationPropSpec, expectWholeDurationProp } from '../support/durations';
+import { expectCleanStack, templateWithoutAssetHashes } from '../support/quality-gates';
 
 const consumerProps: lambda.FunctionProps = {
   runtime: lambda.Runtime.NODEJS_24_X,

@@ -10,8 +10,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { stateMachineDefinition } from './asl';
 import { EmrPipeline, EmrPipelineProps } from '../../src';
-import { expectCleanStack, nagFindings } from '../support/quality-gates';
 import { expectWholeDurationProp } from '../support/durations';
+import { expectCleanStack, nagFindings } from '../support/quality-gates';
 
 function build(props: Partial<EmrPipelineProps> = {}) {
   const stack = new Stack(new App(), 'Stack');

@@ -13,8 +13,8 @@ import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
 import { createDeadLetterQueue, createSecureQueue } from '../../src/common/secure-queue';
 import { ProvisionedFunction, ProvisionedFunctionProps } from '../../src/provisioned-function';
-import { expectCleanStack, nagFindings, templateWithoutAssetHashes } from '../support/quality-gates';
 import { expectWholeDurationProp } from '../support/durations';
+import { expectCleanStack, nagFindings, templateWithoutAssetHashes } from '../support/quality-gates';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
 const base = { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code, provisionedConcurrency: 2 };

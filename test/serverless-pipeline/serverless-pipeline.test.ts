@@ -12,8 +12,8 @@ import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelin
 import { LatencyGate, PipelineSource, ProvisionedFunction, ServerlessPipeline } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
-import { expectCleanStack, nagFindings } from '../support/quality-gates';
 import { expectWholeDurationProp } from '../support/durations';
+import { expectCleanStack, nagFindings } from '../support/quality-gates';
 
 const CONNECTION_ARN = 'arn:aws:codestar-connections:us-east-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
 

@@ -3,7 +3,8 @@ import type { DurationUnit } from '../../src/common/validation';
 
 /** A duration of `amount` units, the way a user writes it (`Duration.seconds(n)`, ...). */
 export function durationOf(unit: DurationUnit, amount: number): Duration {
-  return { milliseconds: Duration.millis, seconds: Duration.seconds, minutes: Duration.minutes, hours: Duration.hours, days: Duration.days }[unit](amount);
+  const make = { milliseconds: Duration.millis, seconds: Duration.seconds, minutes: Duration.minutes, hours: Duration.hours, days: Duration.days };
+  return make[unit](amount);
 }
 
 /** A Duration prop, what it is counted in, and its range in that unit. */
