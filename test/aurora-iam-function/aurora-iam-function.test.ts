@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -594,6 +594,11 @@ describe('AuroraIamFunction validation', () => {
     { prop: 'maxEventAge', unit: 'seconds', min: 60, max: 6 * 3600 },
   ] as const)('$prop is a whole number of $unit in range', (spec) => {
     expectWholeDurationProp(spec, (value) => build({ [spec.prop]: value }));
+  });
+
+  test('a token maxEventAge reaches the function\'s EventInvokeConfig (aws-cdk-lib\'s range check would refuse it)', () => {
+    const { template } = build({ maxEventAge: Duration.seconds(Token.asNumber(Lazy.number({ produce: () => 120 }))) });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 120 });
   });
 
   test.each(['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'])('environment must not set %s', (name) => {

@@ -343,6 +343,13 @@ describe('ProvisionedFunction overrides', () => {
     await expectCleanStack(stack);
   });
 
+  test('a token maxEventAge reaches the alias\'s EventInvokeConfig (aws-cdk-lib\'s range check would refuse it)', () => {
+    const stack = new Stack(new App(), 'S');
+    const age = new CfnParameter(stack, 'Age', { type: 'Number' });
+    new ProvisionedFunction(stack, 'Api', { ...base, maxEventAge: Duration.seconds(age.valueAsNumber) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: { Ref: 'Age' } });
+  });
+
   test('a dead-letter queue satisfies Serverless-LambdaDLQ, so nothing is acknowledged', async () => {
     const stack = new Stack(new App(), 'S');
     const fn = new ProvisionedFunction(stack, 'Api', { ...base, deadLetterQueue: createDeadLetterQueue(stack, 'Dlq') });
