@@ -11,7 +11,7 @@ import { AuroraIamDatabaseUser } from './database-user';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeGuardRule } from '../common/guard';
 import { acknowledgeNagRule } from '../common/nag';
-import { createSecureFunction } from '../common/secure-function';
+import { createSecureFunction, validateFunctionDurations } from '../common/secure-function';
 import { validateDurationRange, validateNumberRange } from '../common/validation';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
@@ -124,7 +124,7 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly deletionProtection?: boolean;
 
   /**
-   * Automated backup retention of the new cluster. Valid range: 1-35 days.
+   * Automated backup retention of the new cluster. Valid range: 1-35 days, in whole days.
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;
@@ -196,7 +196,9 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     for (const role of databaseUserRoles ?? []) validatePostgresIdentifier('databaseUserRoles', role);
     validateNumberRange('serverlessV2MinCapacity', serverlessV2MinCapacity, 0, 256);
     validateNumberRange('serverlessV2MaxCapacity', serverlessV2MaxCapacity, 1, 256);
-    validateDurationRange('backupRetention', backupRetention, Duration.days(1), Duration.days(35));
+    // RDS counts the retention in days (BackupRetentionPeriod), aws-cdk-lib converts it with toDays().
+    validateDurationRange('backupRetention', backupRetention, 'days', Duration.days(1), Duration.days(35));
+    validateFunctionDurations(functionOptions);
     for (const name of RESERVED_ENVIRONMENT) {
       if (functionOptions.environment?.[name] !== undefined) {
         throw new Error(`environment must not set ${name}: AuroraIamFunction sets it for the connection helper`);

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeNagRule } from './nag';
-import { createSecureFunction } from './secure-function';
+import { createSecureFunction, validateFunctionDurations } from './secure-function';
 
 /** The consumer of an event-source-mapping pattern: one given, or one to define. */
 export interface ConsumerChoice {
@@ -31,6 +31,7 @@ export function resolveConsumer(scope: Construct, choice: ConsumerChoice, whereF
   if (choice.consumer) {
     return { consumer: choice.consumer };
   }
+  validateFunctionDurations(choice.consumerProps!, 'consumerProps.');
   const fn = createSecureFunction(scope, 'Function', choice.consumerProps!);
   acknowledgeNagRule(fn, 'Serverless-LambdaDLQ',
     `Invoked synchronously by its event source mapping, where an async DLQ never applies: ${whereFailuresGo}`);

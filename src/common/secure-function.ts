@@ -2,9 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledgeGuardRule } from './guard';
 import { acknowledgeNagRule } from './nag';
+import { validateDurationRange } from './validation';
 
 /** Defaults a construct applies to the functions it defines, when the user gives none. */
 export const SECURE_FUNCTION_DEFAULTS = {
@@ -13,6 +14,34 @@ export const SECURE_FUNCTION_DEFAULTS = {
   timeout: Duration.seconds(30),
   logRetention: logs.RetentionDays.ONE_YEAR,
 };
+
+/**
+ * Lambda's limits on the durations of function props the user gives (`prefix` is how the
+ * construct's props name them, e.g. `consumerProps.`): both are counted in whole seconds
+ * (Timeout, MaximumEventAgeInSeconds), which aws-cdk-lib converts with toSeconds().
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+ */
+export function validateFunctionDurations(props: lambda.FunctionOptions, prefix = ''): void {
+  validateDurationRange(`${prefix}timeout`, props.timeout, 'seconds', Duration.seconds(1), Duration.minutes(15));
+  validateDurationRange(`${prefix}maxEventAge`, props.maxEventAge, 'seconds', Duration.minutes(1), Duration.hours(6));
+}
+
+/**
+ * `maxEventAge` as aws-cdk-lib takes it: its range check compares a token's placeholder number and
+ * so rejects every token. A token is replaced by a literal in range here, and `writeEventAgeToken`
+ * writes it into the EventInvokeConfig afterwards (the value is checked by `validateFunctionDurations`).
+ */
+export function literalEventAge(maxEventAge: Duration | undefined): Duration | undefined {
+  return maxEventAge?.isUnresolved() ? Duration.hours(6) : maxEventAge;
+}
+
+/** Writes a token `maxEventAge` into the EventInvokeConfig of `owner` (a function or alias); see `literalEventAge`. */
+export function writeEventAgeToken(owner: IConstruct, maxEventAge: Duration | undefined): void {
+  if (!maxEventAge?.isUnresolved()) return;
+  const config = owner.node.findChild('EventInvokeConfig').node.defaultChild as lambda.CfnEventInvokeConfig;
+  config.maximumEventAgeInSeconds = maxEventAge.toSeconds();
+}
 
 /**
  * Defines a Lambda function the way every construct of this library does, unless the caller's
@@ -44,10 +73,12 @@ export function createSecureFunction(scope: Construct, id: string, props: lambda
     // (after the spread: a key present with the value undefined must not remove a default)
     memorySize: props.memorySize ?? SECURE_FUNCTION_DEFAULTS.memorySize,
     timeout: props.timeout ?? SECURE_FUNCTION_DEFAULTS.timeout,
+    maxEventAge: literalEventAge(props.maxEventAge),
     tracing: activeTracing ? undefined : props.tracing,
     logGroup,
     role,
   });
+  writeEventAgeToken(fn, props.maxEventAge);
   if (!props.vpc) {
     acknowledgeGuardRule(fn, 'lambda_inside_vpc_check',
       'The function reaches only AWS service endpoints, which need no VPC; it is attached to one when a `vpc` is given.');

@@ -33,25 +33,37 @@ export function validateNumberRange(prop: string, value: number | undefined, min
   }
 }
 
+/** The unit a duration is counted in where it ends up (AWS's API, or aws-cdk-lib's conversion to it). */
+export type DurationUnit = 'milliseconds' | 'seconds' | 'minutes' | 'hours' | 'days';
+
+/** The duration in `unit`, fractions kept (the arithmetic of aws-cdk-lib's own conversions). */
+const IN_UNIT: Record<DurationUnit, (d: Duration) => number> = {
+  milliseconds: (d) => d.toMilliseconds({ integral: false }),
+  seconds: (d) => d.toSeconds({ integral: false }),
+  minutes: (d) => d.toMinutes({ integral: false }),
+  hours: (d) => d.toHours({ integral: false }),
+  days: (d) => d.toDays({ integral: false }),
+};
+
 /**
- * Throws unless `value` lies in [min, max] and, with `wholeSeconds`, is a whole number of seconds
- * (for durations AWS takes in seconds: a fraction would otherwise fail later, inside
- * `Duration.toSeconds()`, with an error that does not name the prop). `undefined` and token
- * durations pass.
+ * Throws unless `value` is a whole number of `unit` in [min, max] (or >= min without a max).
+ * Every duration a construct passes on is counted in some unit, and aws-cdk-lib's conversion to it
+ * (`toSeconds()`, `toHours()`, ...) throws on a fraction with an error that names no prop, so the
+ * unit is not optional. `undefined` and token durations pass.
  */
 export function validateDurationRange(
-  prop: string, value: Duration | undefined, min: Duration, max: Duration, options: { wholeSeconds?: boolean } = {},
+  prop: string, value: Duration | undefined, unit: DurationUnit, min: Duration, max?: Duration,
 ): void {
   if (value === undefined || value.isUnresolved()) return;
-  // Compared in milliseconds: toSeconds() refuses sub-second durations such as 300 ms.
-  const ms = value.toMilliseconds();
-  const range = `${humanDuration(min)} and ${humanDuration(max)}`;
-  if (ms < min.toMilliseconds() || ms > max.toMilliseconds()) {
-    throw new Error(`${prop} must be between ${range}, got ${humanDuration(value)}`);
+  // Compared in milliseconds, fractions kept: toSeconds() refuses 300 ms, toMilliseconds() 0.5 ms.
+  const ms = IN_UNIT.milliseconds(value);
+  const range = max ? `between ${humanDuration(min)} and ${humanDuration(max)}` : `at least ${humanDuration(min)}`;
+  if (ms < IN_UNIT.milliseconds(min) || (max && ms > IN_UNIT.milliseconds(max))) {
+    throw new Error(`${prop} must be ${range}, got ${humanDuration(value)}`);
   }
-  if (options.wholeSeconds && ms % 1000 !== 0) {
-    // (in ms: toHumanString would round the fraction away)
-    throw new Error(`${prop} must be a whole number of seconds between ${range}, got ${ms} ms`);
+  const amount = IN_UNIT[unit](value);
+  if (!Number.isInteger(amount)) {
+    throw new Error(`${prop} must be a whole number of ${unit} ${range}, got ${amount} ${unit}`);
   }
 }
 

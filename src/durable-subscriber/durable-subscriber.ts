@@ -218,7 +218,7 @@ export class DurableSubscriber extends Construct {
       Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:lowMaxReceiveCount',
         `maxReceiveCount is ${maxReceiveCount}: Lambda recommends at least 5, as a throttled invocation also counts as a receive and may send a healthy message to the dead-letter queue`);
     }
-    validateDurationRange('retentionPeriod', props.retentionPeriod, Duration.minutes(1), DEAD_LETTER_RETENTION, { wholeSeconds: true });
+    validateDurationRange('retentionPeriod', props.retentionPeriod, 'seconds', Duration.minutes(1), DEAD_LETTER_RETENTION);
     if (props.retentionPeriod && !props.retentionPeriod.isUnresolved()
       && props.retentionPeriod.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
       throw new Error(`retentionPeriod must be shorter than the dead-letter queues' retention (${DEAD_LETTER_RETENTION.toHumanString()}), got ${props.retentionPeriod.toHumanString()}`);
@@ -349,7 +349,7 @@ export class DurableSubscriber extends Construct {
   }
 
   private validateConsumerSettings(props: DurableSubscriberProps, fifo: boolean): void {
-    validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5), { wholeSeconds: true });
+    validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, 'seconds', Duration.seconds(0), Duration.minutes(5));
     if (fifo && props.maxBatchingWindow) {
       throw new Error('maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got ' + props.maxBatchingWindow.toHumanString());
     }
@@ -366,7 +366,7 @@ export class DurableSubscriber extends Construct {
 
   /** The given visibility timeout, checked against the consumer's timeout, or 6x that timeout plus the batching window. */
   private resolveVisibilityTimeout(props: DurableSubscriberProps): Duration {
-    validateDurationRange('visibilityTimeout', props.visibilityTimeout, Duration.seconds(0), Duration.hours(12), { wholeSeconds: true });
+    validateDurationRange('visibilityTimeout', props.visibilityTimeout, 'seconds', Duration.seconds(0), Duration.hours(12));
     const timeout = consumerTimeout(this.consumer);
     const window = props.maxBatchingWindow ?? Duration.seconds(0);
     const known = timeout !== undefined && !timeout.isUnresolved() && !window.isUnresolved();

@@ -191,7 +191,7 @@ export interface EmrPipelineProps {
 
   /**
    * Idle time after which a created cluster terminates itself: the backstop if every other
-   * teardown fails. Valid range: 60 seconds to 7 days.
+   * teardown fails. Valid range: 60 seconds to 7 days, in whole seconds.
    * @default Duration.hours(1)
    * @see https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-auto-termination-policy.html
    */
@@ -252,7 +252,8 @@ export interface EmrPipelineProps {
   readonly terminateGivenCluster?: boolean;
 
   /**
-   * Maximum run time of one execution; a timed-out execution's cluster is terminated.
+   * Maximum run time of one execution; a timed-out execution's cluster is terminated. Valid range:
+   * 1 second to 365 days, in whole seconds.
    * @default Duration.hours(6)
    */
   readonly timeout?: Duration;
@@ -622,20 +623,16 @@ export class EmrPipeline extends Construct {
       && maxConcurrency > 0 && props.stepConcurrencyLevel < maxConcurrency) {
       throw new Error(`stepConcurrencyLevel must be >= maxConcurrency so EMR can run every step the Map starts, got stepConcurrencyLevel ${props.stepConcurrencyLevel} and maxConcurrency ${maxConcurrency}`);
     }
-    validateDurationRange('idleTimeout', props.idleTimeout, Duration.seconds(60), Duration.days(7), { wholeSeconds: true });
-    validateDurationRange('timeout', props.timeout, Duration.seconds(1), Duration.days(365), { wholeSeconds: true });
+    validateDurationRange('idleTimeout', props.idleTimeout, 'seconds', Duration.seconds(60), Duration.days(7));
+    validateDurationRange('timeout', props.timeout, 'seconds', Duration.seconds(1), Duration.days(365));
     if (props.instanceFleets && (props.masterInstanceType || props.coreInstanceType || props.coreInstanceCount !== undefined)) {
       throw new Error('instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount');
     }
     if (props.logBucket && props.logExpiration) {
       throw new Error('logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket, whose lifecycle is its own');
     }
-    // S3 lifecycle rules count whole days; a fraction would fail in Duration.toDays() without the prop's name.
-    const expiration = props.logExpiration;
-    const day = Duration.days(1).toMilliseconds();
-    if (expiration && !expiration.isUnresolved() && (expiration.toMilliseconds() < day || expiration.toMilliseconds() % day !== 0)) {
-      throw new Error(`logExpiration must be a whole number of days, at least 1 day, got ${expiration.toHumanString()}`);
-    }
+    // S3 lifecycle rules count whole days (Expiration.Days, a positive integer with no documented maximum).
+    validateDurationRange('logExpiration', props.logExpiration, 'days', Duration.days(1));
     if (props.instanceFleets && props.instanceFleets.length === 0) {
       throw new Error('instanceFleets must list at least the primary (MASTER) fleet, got an empty list');
     }

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { validateProvisionedFunctionProps } from './private/validate';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule, nagResourceText } from '../common/nag';
-import { createSecureFunction } from '../common/secure-function';
+import { createSecureFunction, literalEventAge, writeEventAgeToken } from '../common/secure-function';
 
 /**
  * A scheduled change of the auto-scaling bounds, e.g. a higher floor during business hours.
@@ -242,9 +242,10 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
       // An EventInvokeConfig on the function would apply to $LATEST only, which nobody invokes.
       onFailure,
       onSuccess,
-      maxEventAge,
+      maxEventAge: literalEventAge(maxEventAge),
       retryAttempts,
     });
+    writeEventAgeToken(this.alias, maxEventAge);
     this.provisionedConcurrencyFloor = autoScaling?.minCapacity ?? provisionedConcurrency;
     if (!autoScaling) {
       // Set on the L1: the L2 compares the value with 0 and so rejects a token (a negative number).

@@ -25,7 +25,7 @@ export interface LatencyGateOptions {
    */
   readonly maxColdStarts?: number;
   /**
-   * The 99th-percentile latency above which the gate fails. Valid range: 1 ms - 15 minutes.
+   * The 99th-percentile latency above which the gate fails. Valid range: 1 ms - 15 minutes, in whole milliseconds.
    * @default - no latency bound (only cold starts are checked)
    */
   readonly maxP99?: Duration;
@@ -139,7 +139,8 @@ export class LatencyGate {
       throw new Error(`requests must be at least concurrency (${concurrency}), got ${requests}`);
     }
     validateIntegerRange('maxColdStarts', maxColdStarts, 0, Token.isUnresolved(requests) ? 100_000 : requests);
-    validateDurationRange('maxP99', options.maxP99, Duration.millis(1), Duration.minutes(15));
+    // The probe is given the bound in milliseconds (probeDuration).
+    validateDurationRange('maxP99', options.maxP99, 'milliseconds', Duration.millis(1), Duration.minutes(15));
     // More requests in flight than provisioned environments: the extra ones run on on-demand
     // environments, each new one a cold start, so a gate tolerating none could never pass.
     const noColdStartAllowed = allResolved(concurrency, maxColdStarts) && maxColdStarts === 0;

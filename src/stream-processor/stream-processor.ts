@@ -55,7 +55,7 @@ export interface StreamProcessorOptions {
   readonly batchSize?: number;
 
   /**
-   * How long to gather records before invoking the function. Valid range: 0-300 seconds.
+   * How long to gather records before invoking the function. Valid range: 0-300 seconds, in whole seconds.
    *
    * @default - no batching window (invoke as soon as records are available)
    */
@@ -87,7 +87,7 @@ export interface StreamProcessorOptions {
 
   /**
    * Records older than this are not sent to the function but to the on-failure destination.
-   * Valid range: 60 seconds to 7 days, and at most the stream's retention (24 hours for DynamoDB).
+   * Valid range: 60 seconds to 7 days in whole seconds, and at most the stream's retention (24 hours for DynamoDB).
    *
    * @default Duration.hours(1)
    */
@@ -103,7 +103,7 @@ export interface StreamProcessorOptions {
   readonly reportBatchItemFailures?: boolean;
 
   /**
-   * Size of a tumbling window for stateful aggregation. Valid range: 0-900 seconds.
+   * Size of a tumbling window for stateful aggregation. Valid range: 0-900 seconds, in whole seconds.
    *
    * @default - no tumbling window
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-windows.html
@@ -407,11 +407,15 @@ function defaultIteratorAgeThreshold(maxRecordAge: Duration, retention: Duration
   return Duration.millis(Math.round(bound / 2));
 }
 
-function validateOptions(props: StreamProcessorOptions): void {
+function validateOptions(props: StreamProcessorProps): void {
   validateIntegerRange('parallelizationFactor', props.parallelizationFactor, 1, 10);
   validateIntegerRange('batchSize', props.batchSize, 1, 10_000);
   validateIntegerRange('retryAttempts', props.retryAttempts, 0, 10_000);
-  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.seconds(300));
-  validateDurationRange('tumblingWindow', props.tumblingWindow, Duration.seconds(0), Duration.seconds(900));
-  validateDurationRange('maxRecordAge', props.maxRecordAge, Duration.seconds(60), Duration.days(7));
+  // The mapping takes all three in seconds (MaximumBatchingWindowInSeconds, TumblingWindowInSeconds,
+  // MaximumRecordAgeInSeconds).
+  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, 'seconds', Duration.seconds(0), Duration.seconds(300));
+  validateDurationRange('tumblingWindow', props.tumblingWindow, 'seconds', Duration.seconds(0), Duration.seconds(900));
+  validateDurationRange('maxRecordAge', props.maxRecordAge, 'seconds', Duration.seconds(60), Duration.days(7));
+  // IteratorAge is reported in whole milliseconds; the threshold is converted with toMilliseconds().
+  validateDurationRange('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold, 'milliseconds', Duration.millis(1), Duration.days(7));
 }

@@ -49,7 +49,7 @@ export interface NewKinesisStreamOptions extends KinesisSourceOptions {
   readonly shardCount?: number;
 
   /**
-   * How long the stream keeps records. Valid range: 24 hours to 365 days.
+   * How long the stream keeps records. Valid range: 24 hours to 365 days, in whole hours.
    *
    * @default Duration.hours(24)
    * @see https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html
@@ -196,7 +196,8 @@ export abstract class StreamSource {
 }
 
 function validateRetention(retention: Duration | undefined): void {
-  validateDurationRange('retentionPeriod', retention, Duration.hours(24), Duration.days(365));
+  // Kinesis keeps records for whole hours (RetentionPeriodHours; aws-cdk-lib converts with toHours()).
+  validateDurationRange('retentionPeriod', retention, 'hours', Duration.hours(24), Duration.days(365));
 }
 
 class KinesisSource extends StreamSource {

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraIamDatabaseUser, AuroraIamFunction, AuroraIamFunctionProps } from '../../src';
 import { createDeadLetterQueue } from '../../src/common/secure-queue';
+import { expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack } from '../support/quality-gates';
 
 const CODE = lambda.Code.fromInline('exports.handler = async () => 1;');
@@ -583,6 +584,21 @@ describe('AuroraIamFunction validation', () => {
 
   test('backupRetention range', () => {
     expect(() => build({ backupRetention: Duration.days(40) })).toThrow('backupRetention must be between 1 day and 35 days, got 40 days');
+  });
+
+  // Issue 18: RDS counts the retention in days, Lambda the function's durations in seconds; a
+  // fraction would fail inside aws-cdk-lib's conversion, naming no prop.
+  test.each([
+    { prop: 'backupRetention', unit: 'days', min: 1, max: 35 },
+    { prop: 'timeout', unit: 'seconds', min: 1, max: 900 },
+    { prop: 'maxEventAge', unit: 'seconds', min: 60, max: 6 * 3600 },
+  ] as const)('$prop is a whole number of $unit in range', (spec) => {
+    expectWholeDurationProp(spec, (value) => build({ [spec.prop]: value }));
+  });
+
+  test('a token maxEventAge reaches the function\'s EventInvokeConfig (aws-cdk-lib\'s range check would refuse it)', () => {
+    const { template } = build({ maxEventAge: Duration.seconds(Token.asNumber(Lazy.number({ produce: () => 120 }))) });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 120 });
   });
 
   test.each(['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'])('environment must not set %s', (name) => {

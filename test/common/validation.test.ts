@@ -27,13 +27,18 @@ describe('validateNumberRange', () => {
 
 describe('validateDurationRange', () => {
   test('compares in seconds and prints human durations', () => {
-    expect(() => validateDurationRange('window', Duration.minutes(5), Duration.seconds(0), Duration.seconds(300))).not.toThrow();
-    expect(() => validateDurationRange('window', Duration.seconds(301), Duration.seconds(0), Duration.seconds(300)))
+    expect(() => validateDurationRange('window', Duration.minutes(5), 'seconds', Duration.seconds(0), Duration.seconds(300))).not.toThrow();
+    expect(() => validateDurationRange('window', Duration.seconds(301), 'seconds', Duration.seconds(0), Duration.seconds(300)))
       .toThrow('window must be between 0 seconds and 5 minutes, got 5 minutes 1 second');
   });
   test('never rejects a token duration', () => {
     const token = Duration.seconds(Token.asNumber(Lazy.number({ produce: () => 9999 })));
-    expect(() => validateDurationRange('window', token, Duration.seconds(0), Duration.seconds(300))).not.toThrow();
+    expect(() => validateDurationRange('window', token, 'seconds', Duration.seconds(0), Duration.seconds(300))).not.toThrow();
+  });
+  test('without a maximum, only the minimum bounds the value', () => {
+    expect(() => validateDurationRange('expiration', Duration.days(10_000), 'days', Duration.days(1))).not.toThrow();
+    expect(() => validateDurationRange('expiration', Duration.hours(12), 'days', Duration.days(1)))
+      .toThrow('expiration must be at least 1 day, got 12 hours');
   });
 });
 
@@ -48,8 +53,8 @@ describe('allResolved', () => {
 
 describe('validateDurationRange below a second', () => {
   test('accepts and rejects millisecond durations', () => {
-    expect(() => validateDurationRange('maxP99', Duration.millis(300), Duration.millis(1), Duration.minutes(15))).not.toThrow();
-    expect(() => validateDurationRange('maxP99', Duration.millis(0), Duration.millis(1), Duration.minutes(15)))
+    expect(() => validateDurationRange('maxP99', Duration.millis(300), 'milliseconds', Duration.millis(1), Duration.minutes(15))).not.toThrow();
+    expect(() => validateDurationRange('maxP99', Duration.millis(0), 'milliseconds', Duration.millis(1), Duration.minutes(15)))
       .toThrow('maxP99 must be between 1 ms and 15 minutes, got 0 ms');
   });
 });
@@ -63,15 +68,33 @@ describe('validateIntegerAtLeast', () => {
   });
 });
 
-describe('validateDurationRange with wholeSeconds', () => {
-  test('a fraction of a second is named, in milliseconds; whole seconds and tokens pass', () => {
-    const min = Duration.seconds(0);
-    const max = Duration.minutes(5);
-    expect(() => validateDurationRange('window', Duration.seconds(2), min, max, { wholeSeconds: true })).not.toThrow();
-    expect(() => validateDurationRange('window', Duration.millis(1500), min, max, { wholeSeconds: true }))
-      .toThrow('window must be a whole number of seconds between 0 seconds and 5 minutes, got 1500 ms');
-    expect(() => validateDurationRange('window', Duration.millis(1500), min, max)).not.toThrow();
+describe('validateDurationRange in whole units', () => {
+  const min = Duration.seconds(0);
+  const max = Duration.minutes(5);
+  test('a fraction of the unit is named, in that unit; whole values and tokens pass', () => {
+    expect(() => validateDurationRange('window', Duration.seconds(2), 'seconds', min, max)).not.toThrow();
+    expect(() => validateDurationRange('window', Duration.millis(1500), 'seconds', min, max))
+      .toThrow('window must be a whole number of seconds between 0 seconds and 5 minutes, got 1.5 seconds');
+    expect(() => validateDurationRange('window', Duration.millis(1500), 'milliseconds', min, max)).not.toThrow();
     const token = Duration.millis(Token.asNumber(Lazy.number({ produce: () => 1500 })));
-    expect(() => validateDurationRange('window', token, min, max, { wholeSeconds: true })).not.toThrow();
+    expect(() => validateDurationRange('window', token, 'seconds', min, max)).not.toThrow();
+  });
+  test('every unit, below a millisecond included', () => {
+    expect(() => validateDurationRange('ttl', Duration.millis(0.5), 'milliseconds', Duration.millis(0), Duration.seconds(1)))
+      .toThrow('ttl must be a whole number of milliseconds between 0 ms and 1 second, got 0.5 milliseconds');
+    expect(() => validateDurationRange('ttl', Duration.seconds(90), 'minutes', Duration.minutes(1), Duration.hours(1)))
+      .toThrow('ttl must be a whole number of minutes between 1 minute and 1 hour, got 1.5 minutes');
+    expect(() => validateDurationRange('ttl', Duration.minutes(90), 'hours', Duration.hours(1), Duration.days(2)))
+      .toThrow('ttl must be a whole number of hours between 1 hour and 2 days, got 1.5 hours');
+    expect(() => validateDurationRange('ttl', Duration.hours(36), 'days', Duration.days(1), Duration.days(35)))
+      .toThrow('ttl must be a whole number of days between 1 day and 35 days, got 1.5 days');
+    expect(() => validateDurationRange('ttl', Duration.hours(48), 'days', Duration.days(1), Duration.days(35))).not.toThrow();
+  });
+  test('agrees with aws-cdk-lib on what converts: a value that passes converts without error', () => {
+    // 4.35 minutes is 261 seconds, but not in floating point, where toSeconds() refuses it.
+    expect(() => Duration.minutes(4.35).toSeconds()).toThrow(/cannot be converted into a whole number of seconds/);
+    expect(() => validateDurationRange('window', Duration.minutes(4.35), 'seconds', min, max)).toThrow(/^window must be a whole number of seconds/);
+    expect(() => validateDurationRange('window', Duration.minutes(0.5), 'seconds', min, max)).not.toThrow();
+    expect(Duration.minutes(0.5).toSeconds()).toBe(30);
   });
 });

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { DurableSubscriber, DurableSubscriberProps } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
+import { DurationPropSpec, expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack, templateWithoutAssetHashes } from '../support/quality-gates';
 
 const consumerProps: lambda.FunctionProps = {
@@ -475,19 +476,36 @@ describe('DurableSubscriber validation', () => {
     [{ batchSize: 10_001, maxBatchingWindow: Duration.seconds(1) }, 'batchSize (with maxBatchingWindow) must be an integer between 1 and 10000, got 10001'],
     [{ batchSize: 11, fifo: true }, 'batchSize (FIFO queue) must be an integer between 1 and 10, got 11'],
     [{ maxBatchingWindow: Duration.seconds(301) }, 'maxBatchingWindow must be between 0 seconds and 5 minutes, got 5 minutes 1 second'],
-    [{ maxBatchingWindow: Duration.millis(1500) }, 'maxBatchingWindow must be a whole number of seconds between 0 seconds and 5 minutes, got 1500 ms'],
+    [{ maxBatchingWindow: Duration.millis(1500) }, 'maxBatchingWindow must be a whole number of seconds between 0 seconds and 5 minutes, got 1.5 seconds'],
     [{ maxBatchingWindow: Duration.seconds(5), fifo: true }, 'maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got 5 seconds'],
     [{ maxConcurrency: 1 }, 'maxConcurrency must be an integer between 2 and 1000, got 1'],
     [{ maxConcurrency: 1001 }, 'maxConcurrency must be an integer between 2 and 1000, got 1001'],
     [{ visibilityTimeout: Duration.hours(13) }, 'visibilityTimeout must be between 0 seconds and 12 hours, got 13 hours'],
     [{ visibilityTimeout: Duration.seconds(29) }, 'visibilityTimeout must be at least the consumer\'s timeout (30 seconds), got 29 seconds'],
-    [{ visibilityTimeout: Duration.millis(90_500) }, 'visibilityTimeout must be a whole number of seconds between 0 seconds and 12 hours, got 90500 ms'],
-    [{ retentionPeriod: Duration.millis(90_500) }, 'retentionPeriod must be a whole number of seconds between 1 minute and 14 days, got 90500 ms'],
+    [{ visibilityTimeout: Duration.millis(90_500) }, 'visibilityTimeout must be a whole number of seconds between 0 seconds and 12 hours, got 90.5 seconds'],
+    [{ retentionPeriod: Duration.millis(90_500) }, 'retentionPeriod must be a whole number of seconds between 1 minute and 14 days, got 90.5 seconds'],
     [{ retentionPeriod: Duration.seconds(59) }, 'retentionPeriod must be between 1 minute and 14 days, got 59 seconds'],
     [{ retentionPeriod: Duration.days(15) }, 'retentionPeriod must be between 1 minute and 14 days, got 15 days'],
     [{ retentionPeriod: Duration.days(14) }, 'retentionPeriod must be shorter than the dead-letter queues\' retention (14 days), got 14 days'],
   ])('%p', (props, message) => {
     expect(() => build(props as Partial<DurableSubscriberProps>)).toThrow(message);
+  });
+
+  // Issue 18: a fraction of a second would fail inside aws-cdk-lib's toSeconds(), naming no prop.
+  test.each([
+    // With a token window the recommended visibility timeout is unknown: then it is given.
+    { prop: 'maxBatchingWindow', unit: 'seconds', min: 0, max: 300, extra: { visibilityTimeout: Duration.hours(12) } },
+    // From the consumer's 30-second timeout; shorter than the dead-letter queues' 14 days.
+    { prop: 'visibilityTimeout', unit: 'seconds', min: 30, max: 12 * 3600 },
+    { prop: 'retentionPeriod', unit: 'seconds', min: 60, max: 14 * 86_400 - 1 },
+  ] as const)('$prop is a whole number of seconds', ({ extra, ...spec }: { extra?: Partial<DurableSubscriberProps> } & DurationPropSpec) => {
+    expectWholeDurationProp(spec, (value) => build({ ...extra, [spec.prop]: value }));
+  });
+
+  test('consumerProps.timeout is a whole number of seconds', () => {
+    expectWholeDurationProp({ prop: 'consumerProps.timeout', unit: 'seconds', min: 1, max: 900 },
+      // A token timeout makes the recommended visibility timeout unknown: then it is given.
+      (value) => build({ consumerProps: { ...consumerProps, timeout: value }, visibilityTimeout: Duration.hours(12) }));
   });
 
   test('batch sizes at the limits are accepted', () => {

@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { stateMachineDefinition } from './asl';
 import { EmrPipeline, EmrPipelineProps } from '../../src';
+import { expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
 
 function build(props: Partial<EmrPipelineProps> = {}) {
@@ -526,16 +527,27 @@ describe('EmrPipeline validation', () => {
     [{ idleTimeout: Duration.seconds(59) }, /idleTimeout must be between 1 minute and 7 days, got 59 seconds/],
     [{ idleTimeout: Duration.days(8) }, /idleTimeout must be between 1 minute and 7 days, got 8 days/],
     [{ timeout: Duration.days(366) }, /timeout must be between 1 second and 365 days, got 366 days/],
-    [{ idleTimeout: Duration.millis(90_500) }, /idleTimeout must be a whole number of seconds between 1 minute and 7 days, got 90500 ms/],
-    [{ timeout: Duration.millis(3_600_500) }, /timeout must be a whole number of seconds between 1 second and 365 days, got 3600500 ms/],
+    [{ idleTimeout: Duration.millis(90_500) }, /idleTimeout must be a whole number of seconds between 1 minute and 7 days, got 90.5 seconds/],
+    [{ timeout: Duration.millis(3_600_500) }, /timeout must be a whole number of seconds between 1 second and 365 days, got 3600.5 seconds/],
     [{ coreInstanceCount: -1 }, /coreInstanceCount must be an integer >= 0 \(0 makes a single-node cluster\), got -1/],
     [{ instanceFleets: [], coreInstanceCount: 2 }, /instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount/],
     [{ logBucket: s3.Bucket.fromBucketName(new Stack(), 'Logs', 'my-logs'), logExpiration: Duration.days(30) }, /logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket/],
-    [{ logExpiration: Duration.hours(12) }, /logExpiration must be a whole number of days, at least 1 day, got 12 hours/],
-    [{ logExpiration: Duration.hours(36) }, /logExpiration must be a whole number of days, at least 1 day, got 1 day 12 hours/],
+    [{ logExpiration: Duration.hours(12) }, /logExpiration must be at least 1 day, got 12 hours/],
+    [{ logExpiration: Duration.hours(36) }, /logExpiration must be a whole number of days at least 1 day, got 1.5 days/],
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
   ] as Array<[Partial<EmrPipelineProps>, RegExp]>)('%o throws %s', (props, error) => {
     expect(() => build(props)).toThrow(error);
+  });
+
+  // Issue 18: the cluster's idle timeout and the state machine's timeout are counted in seconds,
+  // the log bucket's lifecycle in days; a fraction would fail inside aws-cdk-lib, naming no prop.
+  test.each([
+    { prop: 'idleTimeout', unit: 'seconds', min: 60, max: 7 * 86_400 },
+    { prop: 'timeout', unit: 'seconds', min: 1, max: 365 * 86_400 },
+    // No documented maximum: a decade stands in for the upper bound.
+    { prop: 'logExpiration', unit: 'days', min: 1, max: 3650 },
+  ] as const)('$prop is a whole number of $unit', (spec) => {
+    expectWholeDurationProp(spec, (value) => build({ [spec.prop]: value }));
   });
 
   test('the limits themselves are accepted', () => {

@@ -13,6 +13,7 @@ import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
 import { createDeadLetterQueue, createSecureQueue } from '../../src/common/secure-queue';
 import { ProvisionedFunction, ProvisionedFunctionProps } from '../../src/provisioned-function';
+import { expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack, nagFindings, templateWithoutAssetHashes } from '../support/quality-gates';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
@@ -342,6 +343,13 @@ describe('ProvisionedFunction overrides', () => {
     await expectCleanStack(stack);
   });
 
+  test('a token maxEventAge reaches the alias\'s EventInvokeConfig (aws-cdk-lib\'s range check would refuse it)', () => {
+    const stack = new Stack(new App(), 'S');
+    const age = new CfnParameter(stack, 'Age', { type: 'Number' });
+    new ProvisionedFunction(stack, 'Api', { ...base, maxEventAge: Duration.seconds(age.valueAsNumber) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: { Ref: 'Age' } });
+  });
+
   test('a dead-letter queue satisfies Serverless-LambdaDLQ, so nothing is acknowledged', async () => {
     const stack = new Stack(new App(), 'S');
     const fn = new ProvisionedFunction(stack, 'Api', { ...base, deadLetterQueue: createDeadLetterQueue(stack, 'Dlq') });
@@ -511,6 +519,14 @@ describe('ProvisionedFunction validation', () => {
 
   test('a timeout under 1 second is rejected', () => {
     expect(synthError({ timeout: Duration.millis(500) })).toThrow('timeout must be between 1 second and 15 minutes, got 500 ms');
+  });
+
+  // Issue 18: Lambda counts both in seconds; a fraction would fail inside aws-cdk-lib's toSeconds(), naming no prop.
+  test.each([
+    { prop: 'timeout', unit: 'seconds', min: 1, max: 900 },
+    { prop: 'maxEventAge', unit: 'seconds', min: 60, max: 6 * 3600 },
+  ] as const)('$prop is a whole number of seconds in range', (spec) => {
+    expectWholeDurationProp(spec, (value) => build({ [spec.prop]: value }));
   });
 
   test.each(['123', 'has space', 'a'.repeat(129)])('aliasName %p is rejected', (name) => {

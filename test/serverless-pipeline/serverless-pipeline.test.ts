@@ -12,6 +12,7 @@ import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelin
 import { LatencyGate, PipelineSource, ProvisionedFunction, ServerlessPipeline } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
 import { createSecureFunction } from '../../src/common/secure-function';
+import { expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
 
 const CONNECTION_ARN = 'arn:aws:codestar-connections:us-east-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
@@ -430,6 +431,12 @@ describe('validation', () => {
   ])('gate thresholds %j', (options, error) => {
     const stage = new ServiceStage(new App(), 'Beta');
     expect(() => LatencyGate.forAlias(stage.alias, options)).toThrow(error);
+  });
+
+  test('maxP99 is a whole number of milliseconds (the probe takes it in ms)', () => {
+    const stage = new ServiceStage(new App(), 'Beta');
+    expectWholeDurationProp({ prop: 'maxP99', unit: 'milliseconds', min: 1, max: 15 * 60_000 },
+      (value) => LatencyGate.forAlias(stage.alias, { maxP99: value }));
   });
 
   test('concurrency above the alias\'s provisioned concurrency while maxColdStarts is 0 names both values', () => {

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { StreamProcessor, StreamProcessorProps, StreamSource } from '../../src/stream-processor';
+import { expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack, templateWithoutAssetHashes } from '../support/quality-gates';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });');
@@ -516,6 +517,35 @@ describe('StreamProcessor validation', () => {
     ['maxRecordAge', { maxRecordAge: Duration.days(8) }, /maxRecordAge must be between 1 minute and 7 days, got 8 days/],
   ] as Array<[string, Partial<StreamProcessorProps>, RegExp]>)('%s out of range (%#)', (_prop, overrides, error) => {
     expect(() => processor(newStack(), overrides)).toThrow(error);
+  });
+
+  // Issue 18: a fraction of the unit a prop is counted in fails inside aws-cdk-lib, naming no prop.
+  describe('durations are whole numbers of their unit', () => {
+    // A stream keeping records 7 days, so maxRecordAge (and the alarm below it) may reach 7 days.
+    const week = () => StreamSource.newKinesisStream({ retentionPeriod: Duration.days(7) });
+    test.each([
+      { prop: 'maxBatchingWindow', unit: 'seconds', min: 0, max: 300 },
+      { prop: 'tumblingWindow', unit: 'seconds', min: 0, max: 900 },
+      { prop: 'maxRecordAge', unit: 'seconds', min: 60, max: 7 * 86_400 },
+    ] as const)('$prop', (spec) => {
+      expectWholeDurationProp(spec, (value) => processor(newStack(), { source: week(), [spec.prop]: value }));
+    });
+    test('iteratorAgeAlarmThreshold', () => {
+      expectWholeDurationProp({ prop: 'iteratorAgeAlarmThreshold', unit: 'milliseconds', min: 1, max: 7 * 86_400_000 },
+        (value) => processor(newStack(), { source: week(), maxRecordAge: Duration.days(7), iteratorAgeAlarmThreshold: value }));
+    });
+    test('consumerProps.timeout', () => {
+      expectWholeDurationProp({ prop: 'consumerProps.timeout', unit: 'seconds', min: 1, max: 900 },
+        (value) => processor(newStack(), { consumerProps: { ...consumerProps, timeout: value } }));
+    });
+    test('retentionPeriod of a new and of an existing stream', () => {
+      const spec = { prop: 'retentionPeriod', unit: 'hours', min: 24, max: 8760 } as const;
+      expectWholeDurationProp(spec, (value) => processor(newStack(), { source: StreamSource.newKinesisStream({ retentionPeriod: value }) }));
+      expectWholeDurationProp(spec, (value) => {
+        const stack = newStack();
+        return processor(stack, { source: StreamSource.kinesis(kinesis.Stream.fromStreamArn(stack, 'Given', 'arn:aws:kinesis:us-east-1:111122223333:stream/s'), { retentionPeriod: value }) });
+      });
+    });
   });
 
   test('exactly one of consumer and consumerProps', () => {

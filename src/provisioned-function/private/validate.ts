@@ -1,9 +1,8 @@
-import { Duration, Token } from 'aws-cdk-lib';
-import { allResolved, validateDurationRange, validateIntegerAtLeast, validateIntegerRange, validateNumberRange } from '../../common/validation';
+import { Token } from 'aws-cdk-lib';
+import { validateFunctionDurations } from '../../common/secure-function';
+import { allResolved, validateIntegerAtLeast, validateIntegerRange, validateNumberRange } from '../../common/validation';
 import type { ProvisionedFunctionProps } from '../provisioned-function';
 
-/** Lambda's largest timeout. */
-const MAX_TIMEOUT = Duration.minutes(15);
 /** Lambda alias names: letters, digits, `-` and `_`, 1-128 characters, not only digits (that would be a version). */
 const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
 
@@ -23,7 +22,7 @@ export function validateProvisionedFunctionProps(props: ProvisionedFunctionProps
     throw new Error(`aliasName must be 1-128 letters, digits, '-' or '_' and not only digits, got '${props.aliasName}'`);
   }
   validateIntegerAtLeast('provisionedConcurrency', props.provisionedConcurrency, 1);
-  validateDurationRange('timeout', props.timeout, Duration.seconds(1), MAX_TIMEOUT);
+  validateFunctionDurations(props);
   if (props.snapStart) {
     // https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-runtimes
     throw new Error('snapStart cannot be combined with provisioned concurrency (Lambda does not support both on one version)');

@@ -9,7 +9,7 @@ import * as fc from 'fast-check';
 import { AuroraIamDatabaseUser, AuroraIamFunction, AuroraIamFunctionProps } from '../../../src';
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createDeadLetterQueue } from '../../../src/common/secure-queue';
-import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const ACCOUNT = '111122223333';
 const code = lambda.Code.fromInline('exports.handler = async () => 1;');
@@ -176,6 +176,10 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
     (p) => ({ ...p, serverlessV2MinCapacity: max, serverlessV2MaxCapacity: max - 1 }), newCluster)),
   fc.oneof(fc.integer({ min: 0, max: 23 }).map((h) => Duration.hours(h)), fc.integer({ min: 36, max: 1000 }).map((days) => Duration.days(days)))
     .map((v) => fault('backupRetention', (p) => ({ ...p, backupRetention: v }), newCluster)),
+  // In range but not a whole number of the unit RDS (days) and Lambda (seconds) count them in (issue 18).
+  fractionalDuration('days', 1, 35).map((v) => fault('backupRetention', (p) => ({ ...p, backupRetention: v }), newCluster)),
+  fractionalDuration('seconds', 1, 900).map((v) => fault('timeout', (p) => ({ ...p, timeout: v }))),
+  fractionalDuration('seconds', 60, 6 * 3600).map((v) => fault('maxEventAge', (p) => ({ ...p, maxEventAge: v }))),
   fc.constantFrom('DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER')
     .map((name) => fault('environment', (p) => ({ ...p, environment: { ...p.environment, [name]: 'x' } }))),
   fc.constantFrom<Partial<AuroraIamFunctionProps>>(

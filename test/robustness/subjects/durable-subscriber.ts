@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import { DurableSubscriber, DurableSubscriberProps } from '../../../src';
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createSecureFunction } from '../../../src/common/secure-function';
-import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const ACCOUNT = '111122223333';
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });');
@@ -161,6 +161,10 @@ function faults(d: Draft): Array<fc.Arbitrary<Fault>> {
       .chain((s) => set('retentionPeriod', () => Duration.seconds(s))),
     fc.integer({ min: 12 * 3600 + 1, max: 100_000 }).chain((s) => set('visibilityTimeout', () => Duration.seconds(s))),
     fc.integer({ min: 301, max: 3600 }).chain((s) => set('maxBatchingWindow', () => Duration.seconds(s))),
+    // In range but not a whole number of seconds, what SQS and Lambda count them in (issue 18).
+    fractionalDuration('seconds', 60, 14 * 86_400 - 1).chain((v) => set('retentionPeriod', () => v)),
+    fractionalDuration('seconds', 0, 12 * 3600).chain((v) => set('visibilityTimeout', () => v)),
+    fractionalDuration('seconds', 0, 300).chain((v) => set('maxBatchingWindow', () => v)),
     fc.integer({ min: 6, max: 12 }).chain((n) => set('filterPolicy',
       () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, sns.SubscriptionFilter.existsFilter()])))),
     fc.integer({ min: 151, max: 400 }).chain((n) => set('filterPolicy',
@@ -171,6 +175,9 @@ function faults(d: Draft): Array<fc.Arbitrary<Fault>> {
     list.push(set('filterPolicyWithMessageBody', () => ({ kind: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.existsFilter()) })));
   }
   if (d.consumer === 'props') {
+    list.push(fractionalDuration('seconds', 1, 900).map((v): Fault => ({
+      prop: 'consumerProps.timeout', apply: (p) => ({ ...p, consumerProps: { ...p.consumerProps!, timeout: v } }),
+    })));
     list.push(set('consumer', (stack) => lambda.Function.fromFunctionArn(stack, 'Both', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:other`)));
   } else {
     list.push(fc.constant<Fault>({ prop: 'consumerProps', apply: (p) => ({ ...p, consumerProps: functionProps() }) }));

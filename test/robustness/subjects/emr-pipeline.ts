@@ -10,7 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
 import { EmrPipeline, EmrPipelineProps } from '../../../src';
-import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const RELEASES = ['emr-5.28.0', 'emr-5.29.0', 'emr-5.36.2', 'emr-6.0.0', 'emr-6.15.0', 'emr-7.5.0'];
 const m5 = ec2.InstanceType.of(ec2.InstanceClass.M5, ec2.InstanceSize.XLARGE);
@@ -154,6 +154,10 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   fc.oneof(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 7 * 86_400 + 1, max: 100 * 86_400 }))
     .map((s) => fault('idleTimeout', (p) => ({ ...p, idleTimeout: Duration.seconds(s) }))),
   fc.integer({ min: 365 * 86_400 + 1, max: 1000 * 86_400 }).map((s) => fault('timeout', (p) => ({ ...p, timeout: Duration.seconds(s) }))),
+  // In range but not a whole number of the unit EMR, Step Functions (seconds) and S3 (days) count them in (issue 18).
+  fractionalDuration('seconds', 60, 7 * 86_400).map((v) => fault('idleTimeout', (p) => ({ ...p, idleTimeout: v }))),
+  fractionalDuration('seconds', 1, 365 * 86_400).map((v) => fault('timeout', (p) => ({ ...p, timeout: v }))),
+  fractionalDuration('days', 1, 3650).map((v) => fault('logExpiration', (p) => ({ ...p, logExpiration: v, logBucket: undefined }))),
   fc.constantFrom<Partial<EmrPipelineProps>>({ masterInstanceType: m5 }, { coreInstanceType: r6g }, { coreInstanceCount: 1 })
     .map((extra) => fault('instanceFleets', (p) => ({ ...p, instanceFleets: fleets, ...extra }))),
   fc.constant(fault('instanceFleets', (p) => ({ ...p, masterInstanceType: undefined, coreInstanceType: undefined, coreInstanceCount: undefined, instanceFleets: [] }))),

@@ -9,7 +9,7 @@ import * as fc from 'fast-check';
 import { ProvisionedFunction, ProvisionedFunctionProps } from '../../../src';
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createSecureFunction } from '../../../src/common/secure-function';
-import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const code = lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });');
 const functionProps = { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code };
@@ -159,6 +159,9 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   badInteger(1).map((v) => fault('provisionedConcurrency',
     (p) => ({ ...p, provisionedConcurrency: v, autoScaling: undefined, reservedConcurrentExecutions: undefined }))),
   fc.oneof(fc.constant(0), fc.integer({ min: 901, max: 100_000 })).map((s) => fault('timeout', (p) => ({ ...p, timeout: Duration.seconds(s) }))),
+  // In range but not a whole number of seconds, what Lambda counts both in (issue 18).
+  fractionalDuration('seconds', 1, 900).map((v) => fault('timeout', (p) => ({ ...p, timeout: v }))),
+  fractionalDuration('seconds', 60, 6 * 3600).map((v) => fault('maxEventAge', (p) => ({ ...p, maxEventAge: v }))),
   fc.constant(fault('snapStart', (p) => ({ ...p, snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS }))),
   // The relations are checked only between known values: these faults apply to drafts without tokens.
   fc.constant(fault('reservedConcurrentExecutions', (p, d) => (d.tokens || d.provisionedConcurrency < 2 ? undefined

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import { LatencyGate, LatencyGateOptions, PipelineSource, ServerlessPipeline, ServerlessPipelineProps } from '../../../src';
 import { ServiceStage } from '../../serverless-pipeline/service-stage';
-import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const CONNECTION_ARN = 'arn:aws:codestar-connections:us-east-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
 
@@ -91,6 +91,8 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   fc.integer({ min: 2, max: 1000 }).map((concurrency): Fault => ({ prop: 'requests', gate: { concurrency, requests: concurrency - 1 } })),
   fc.integer({ min: 1, max: 1000 }).map((requests): Fault => ({ prop: 'maxColdStarts', gate: { concurrency: 1, requests, maxColdStarts: requests + 1 } })),
   fc.oneof(fc.constant(0), fc.integer({ min: 15 * 60_000 + 1, max: 10_000_000 })).map((ms): Fault => ({ prop: 'maxP99', gate: { maxP99: Duration.millis(ms) } })),
+  // In range but not a whole number of milliseconds, what the probe takes (issue 18).
+  fractionalDuration('milliseconds', 1, 15 * 60_000).map((maxP99): Fault => ({ prop: 'maxP99', gate: { maxP99 } })),
   fc.constantFrom('1', '42', 'has space', '$LATEST').map((aliasName): Fault => ({ prop: 'aliasName', aliasName })),
   fc.constant<Fault>({ prop: 'latencyGates', otherStage: true }),
 );

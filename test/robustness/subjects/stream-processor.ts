@@ -10,7 +10,7 @@ import { StreamProcessor, StreamProcessorProps, StreamSource } from '../../../sr
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createSecureFunction } from '../../../src/common/secure-function';
 import { createDeadLetterQueue } from '../../../src/common/secure-queue';
-import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
+import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const ACCOUNT = '111122223333';
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });');
@@ -183,6 +183,15 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   outside(1, 10_000).map((v) => fault('batchSize', (p) => ({ ...p, batchSize: v }))),
   outside(0, 10_000).map((v) => fault('retryAttempts', (p) => ({ ...p, retryAttempts: v }))),
   fc.integer({ min: 301, max: 10_000 }).map((s) => fault('maxBatchingWindow', (p) => ({ ...p, maxBatchingWindow: seconds(s) }))),
+  // In range but not a whole number of the unit each is counted in (issue 18).
+  fractionalDuration('seconds', 0, 300).map((v) => fault('maxBatchingWindow', (p) => ({ ...p, maxBatchingWindow: v }))),
+  fractionalDuration('seconds', 0, 900).map((v) => fault('tumblingWindow', (p) => ({ ...p, tumblingWindow: v }))),
+  fractionalDuration('seconds', 60, 7 * 86_400).map((v) => fault('maxRecordAge', (p) => ({ ...p, maxRecordAge: v }))),
+  fractionalDuration('milliseconds', 1, 3_600_000).map((v) => fault('iteratorAgeAlarmThreshold', (p) => ({ ...p, iteratorAgeAlarmThreshold: v }))),
+  fractionalDuration('hours', 24, 8760)
+    .map((v) => fault('retentionPeriod', (p) => ({ ...p, source: StreamSource.newKinesisStream({ retentionPeriod: v }) }))),
+  fractionalDuration('seconds', 1, 900).map((v) => fault('consumerProps.timeout',
+    (p) => ({ ...p, consumerProps: { ...p.consumerProps!, timeout: v } }), (d) => d.consumer === 'props')),
   fc.integer({ min: 901, max: 10_000 }).map((s) => fault('tumblingWindow', (p) => ({ ...p, tumblingWindow: seconds(s) }))),
   fc.oneof(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 7 * 86_400 + 1, max: 30 * 86_400 }))
     .map((s) => fault('maxRecordAge', (p) => ({ ...p, maxRecordAge: seconds(s) }))),

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
+import type { DurationUnit } from '../../../src/common/validation';
+import { durationOf } from '../../support/durations';
 
 /**
  * One generated configuration of a construct: how to build it in a stack, and what must happen.
@@ -67,4 +69,13 @@ export function fuzzParameters(subject: RobustnessSubject): fc.Parameters<unknow
 /** A number known only at deploy time, resolving to `value`. */
 export function numberToken(value: number): number {
   return Lazy.number({ produce: () => value });
+}
+
+/**
+ * A duration inside [min, max] `unit`s that is not a whole number of them: the fault of issue 18,
+ * which aws-cdk-lib's conversions (toSeconds, toHours, ...) refuse with an error naming no prop.
+ */
+export function fractionalDuration(unit: DurationUnit, min: number, max: number): fc.Arbitrary<Duration> {
+  return fc.tuple(fc.integer({ min, max: max - 1 }), fc.constantFrom(0.001, 0.25, 0.5, 0.999))
+    .map(([whole, fraction]) => durationOf(unit, whole + fraction));
 }
