@@ -10,22 +10,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../src/cli/program';
+import { apiModel, expectModelled, operationShape } from '../support/judges/aws-models';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const model = require('aws-sdk/apis/sqs-2012-11-05.min.json');
+const sqsModel = apiModel('sqs-2012-11-05');
 
-/** Throws when an answer has a member the operation's output does not define (top level and list entries). */
+/** `answer`, after checking it is what SQS answers to `operation` (throws otherwise). */
 function modelled<T extends object>(operation: string, answer: T): T {
-  const output = model.operations[operation].output;
-  for (const [key, value] of Object.entries(answer)) {
-    const member = output.members[key];
-    if (!member) throw new Error(`${operation} answers no member ${key}`);
-    const entry = member.member ?? (member.shape ? model.shapes[member.shape].member : undefined);
-    const entryShape = entry?.shape ? model.shapes[entry.shape] : entry;
-    for (const item of Array.isArray(value) && entryShape?.members ? value : []) {
-      for (const k of Object.keys(item)) if (!entryShape.members[k]) throw new Error(`${operation} ${key}[] has no member ${k}`);
-    }
-  }
+  expectModelled(sqsModel, operationShape(sqsModel, operation, 'output'), answer, `${operation} output`);
   return answer;
 }
 
@@ -94,3 +85,8 @@ test('Ctrl-C cancels the move task once and exits 130', async () => {
   expect(await runCli(['dlq', 'replay', DLQ_URL], { ...io.streams, interrupt: interrupt.signal })).toBe(130);
   expect(sqs.commandCalls(CancelMessageMoveTaskCommand).length).toBe(1);
 }, 15_000);
+
+test('the stand-in answers are checked against the SQS API model', () => {
+  expect(() => modelled('StartMessageMoveTask', { taskHandle: 'x' })).toThrow(/taskHandle: not a member/);
+  expect(() => modelled('CancelMessageMoveTask', { ApproximateNumberOfMessagesMoved: '1' })).toThrow(/ApproximateNumberOfMessagesMoved: expected a number/);
+});
