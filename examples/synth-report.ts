@@ -38,23 +38,24 @@ async function report(): Promise<void> {
     const template = assembly.getStackByName(stack.stackName).template;
     const resources: Record<string, number> = {};
     for (const r of Object.values<any>(template.Resources ?? {})) resources[r.Type] = (resources[r.Type] ?? 0) + 1;
-    const nag = nagFindings(stack);
     const stackLint = lint
       .filter((m) => path.resolve(m.Filename) === path.join(outdir, stack.templateFile))
       .map((m) => `${m.Rule.Id} (${m.Level}) ${m.Message}`);
-    const stateMachines = stateMachineFindings(template);
-    const guard = controlTowerFindings(template);
-    const iam = await iamFindings(template);
-    failed ||= nag.length > 0 || stackLint.length > 0 || stateMachines.length > 0 || guard.length > 0 || iam.length > 0;
+    const verdicts: [string, string[]][] = [
+      ['cfn-lint', stackLint],
+      ['cdk-nag (AwsSolutions, Serverless)', nagFindings(stack)],
+      ['state machines (ASL, API models)', stateMachineFindings(template)],
+      ['Control Tower (cfn-guard)', controlTowerFindings(template)],
+      ['IAM (service authorization reference)', await iamFindings(template)],
+    ];
+    failed ||= verdicts.some(([, findings]) => findings.length > 0);
 
     const total = Object.values(resources).reduce((a, b) => a + b, 0);
     console.log(`\n== ${stack.stackName}: ${total} resources`);
     for (const [type, n] of Object.entries(resources).sort()) console.log(`   ${String(n).padStart(3)}  ${type}`);
-    console.log(`   cfn-lint: ${stackLint.length === 0 ? 'PASS' : `FAIL\n     ${stackLint.join('\n     ')}`}`);
-    console.log(`   cdk-nag (AwsSolutions, Serverless): ${nag.length === 0 ? 'PASS' : `FAIL\n     ${nag.join('\n     ')}`}`);
-    console.log(`   state machines (ASL, API models): ${stateMachines.length === 0 ? 'PASS' : `FAIL\n     ${stateMachines.join('\n     ')}`}`);
-    console.log(`   Control Tower (cfn-guard): ${guard.length === 0 ? 'PASS' : `FAIL\n     ${guard.join('\n     ')}`}`);
-    console.log(`   IAM (service authorization reference): ${iam.length === 0 ? 'PASS' : `FAIL\n     ${iam.join('\n     ')}`}`);
+    for (const [gate, findings] of verdicts) {
+      console.log(`   ${gate}: ${findings.length === 0 ? 'PASS' : `FAIL\n     ${findings.join('\n     ')}`}`);
+    }
   }
   console.log(`\n${stacks.length} stacks synthesized to ${path.relative(process.cwd(), outdir)}: ${failed ? 'FINDINGS ABOVE' : 'all clean'}`);
   // examples/ is also a plain CDK app (examples/cdk.json): the same stacks, through the CDK CLI.

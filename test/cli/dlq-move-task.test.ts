@@ -9,23 +9,14 @@ import {
   SQSClient, StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runCli } from '../../src/cli/program';
+import { runCaptured } from './support/in-process';
+import { apiModel, expectModelled, operationShape } from '../support/judges/aws-models';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const model = require('aws-sdk/apis/sqs-2012-11-05.min.json');
+const sqsModel = apiModel('sqs-2012-11-05');
 
-/** Throws when an answer has a member the operation's output does not define (top level and list entries). */
+/** `answer`, after checking it is what SQS answers to `operation` (throws otherwise). */
 function modelled<T extends object>(operation: string, answer: T): T {
-  const output = model.operations[operation].output;
-  for (const [key, value] of Object.entries(answer)) {
-    const member = output.members[key];
-    if (!member) throw new Error(`${operation} answers no member ${key}`);
-    const entry = member.member ?? (member.shape ? model.shapes[member.shape].member : undefined);
-    const entryShape = entry?.shape ? model.shapes[entry.shape] : entry;
-    for (const item of Array.isArray(value) && entryShape?.members ? value : []) {
-      for (const k of Object.keys(item)) if (!entryShape.members[k]) throw new Error(`${operation} ${key}[] has no member ${k}`);
-    }
-  }
+  expectModelled(sqsModel, operationShape(sqsModel, operation, 'output'), answer, `${operation} output`);
   return answer;
 }
 
@@ -33,16 +24,6 @@ const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dlq';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders-dlq';
 const SOURCE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/orders';
 const sqs = mockClient(SQSClient);
-
-function capture() {
-  let stdout = '';
-  let stderr = '';
-  return {
-    streams: { stdout: { write: (s: string) => (stdout += s) } as any, stderr: { write: (s: string) => (stderr += s), isTTY: false } as any },
-    out: () => stdout,
-    err: () => stderr,
-  };
-}
 
 beforeEach(() => {
   sqs.reset();
@@ -70,19 +51,18 @@ const task = (status: string, moved: number, extra: object = {}) => modelled('Li
 
 test('a DLQ with source queues is moved back by SQS itself, at the --rate given, and the command waits for the task', async () => {
   sqs.on(ListMessageMoveTasksCommand).resolvesOnce(task('RUNNING', 1)).resolves(task('COMPLETED', 3));
-  const io = capture();
-  const status = await runCli(['dlq', 'replay', DLQ_URL, '--rate', '50', '--json'], io.streams);
+  const { status, stdout } = await runCaptured(['dlq', 'replay', DLQ_URL, '--rate', '50', '--json']);
   expect(status).toBe(0);
   expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0].args[0].input).toEqual({ SourceArn: DLQ_ARN, MaxNumberOfMessagesPerSecond: 50 });
   expect(sqs.commandCalls(ListMessageMoveTasksCommand).length).toBe(2);
-  expect(JSON.parse(io.out()).moveTask).toEqual(expect.objectContaining({ status: 'COMPLETED', moved: 3 }));
+  expect(JSON.parse(stdout).moveTask).toEqual(expect.objectContaining({ status: 'COMPLETED', moved: 3 }));
 }, 15_000);
 
 test('a failed move task exits 1 with its reason', async () => {
   sqs.on(ListMessageMoveTasksCommand).resolves(task('FAILED', 0, { FailureReason: 'AWS.SimpleQueueService.NonExistentQueue' }));
-  const io = capture();
-  expect(await runCli(['dlq', 'replay', DLQ_URL], io.streams)).toBe(1);
-  expect(io.out()).toContain('SQS move task FAILED: 0 messages moved back to their source queues (AWS.SimpleQueueService.NonExistentQueue)');
+  const { status, stdout } = await runCaptured(['dlq', 'replay', DLQ_URL]);
+  expect(status).toBe(1);
+  expect(stdout).toContain('SQS move task FAILED: 0 messages moved back to their source queues (AWS.SimpleQueueService.NonExistentQueue)');
 });
 
 test('Ctrl-C cancels the move task once and exits 130', async () => {
@@ -90,7 +70,11 @@ test('Ctrl-C cancels the move task once and exits 130', async () => {
   sqs.on(CancelMessageMoveTaskCommand).resolves(modelled('CancelMessageMoveTask', { ApproximateNumberOfMessagesMoved: 1 }));
   const interrupt = new AbortController();
   interrupt.abort();
-  const io = capture();
-  expect(await runCli(['dlq', 'replay', DLQ_URL], { ...io.streams, interrupt: interrupt.signal })).toBe(130);
+  expect((await runCaptured(['dlq', 'replay', DLQ_URL], { interrupt: interrupt.signal })).status).toBe(130);
   expect(sqs.commandCalls(CancelMessageMoveTaskCommand).length).toBe(1);
 }, 15_000);
+
+test('the stand-in answers are checked against the SQS API model', () => {
+  expect(() => modelled('StartMessageMoveTask', { taskHandle: 'x' })).toThrow(/taskHandle: not a member/);
+  expect(() => modelled('CancelMessageMoveTask', { ApproximateNumberOfMessagesMoved: '1' })).toThrow(/ApproximateNumberOfMessagesMoved: expected a number/);
+});

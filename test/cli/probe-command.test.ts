@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Writable } from 'stream';
 import {
   GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
@@ -14,26 +13,12 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runCli } from '../../src/cli/program';
+import { runCaptured } from './support/in-process';
 
 const lambda = mockClient(LambdaClient);
 
-class Capture extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: string, callback: () => void) {
-    this.text += chunk.toString();
-    callback();
-  }
-}
-
-async function probe(args: string[], options: { interrupt?: AbortSignal; tty?: boolean } = {}) {
-  const stdout = new Capture();
-  const stderr = new Capture(options.tty);
-  const status = await runCli(['probe', ...args], { stdout, stderr, interrupt: options.interrupt });
-  return { status, stdout: stdout.text, stderr: stderr.text };
+function probe(args: string[], options: { interrupt?: AbortSignal; tty?: boolean } = {}) {
+  return runCaptured(['probe', ...args], options);
 }
 
 async function probeJson(args: string[]) {

@@ -1,4 +1,4 @@
-import { EMPTY_STRUCTURE, apiModel, shapeViolations } from '../support/judges/aws-models';
+import { apiModel, expectModelled, operationShape } from '../support/judges/aws-models';
 import { emr, optimizedEmrIntegration } from '../support/judges/state-machines';
 
 /**
@@ -12,8 +12,7 @@ import { emr, optimizedEmrIntegration } from '../support/judges/state-machines';
  * output returns `{}`).
  */
 export function checkEmrOutput(operation: string, value: unknown): void {
-  const found = shapeViolations(emr(), emr().operations[operation].output ?? EMPTY_STRUCTURE, value, operation);
-  if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
+  expectModelled(emr(), operationShape(emr(), operation, 'output'), value, `${operation} output`);
 }
 
 /**
@@ -21,8 +20,7 @@ export function checkEmrOutput(operation: string, value: unknown): void {
  * output with the differences the Step Functions developer guide lists (state-machines.ts).
  */
 function checkOptimizedEmrResult(api: string, value: unknown): void {
-  const found = shapeViolations(emr(), optimizedEmrIntegration(api)!.result, value, api);
-  if (found.length > 0) throw new Error(`stand-in result is not what AWS returns: ${found.join('; ')}`);
+  expectModelled(emr(), optimizedEmrIntegration(api)!.result, value, `${api} result`);
 }
 
 /**
@@ -32,8 +30,7 @@ function checkOptimizedEmrResult(api: string, value: unknown): void {
  */
 export function checkEc2Shape(operation: string, direction: 'input' | 'output', value: unknown): void {
   const ec2 = apiModel('ec2-2016-11-15');
-  const found = shapeViolations(ec2, ec2.operations[operation][direction] ?? EMPTY_STRUCTURE, value, `${operation} ${direction}`);
-  if (found.length > 0) throw new Error(`stand-in ${direction} is not what the EC2 API defines: ${found.join('; ')}`);
+  expectModelled(ec2, operationShape(ec2, operation, direction), value, `${operation} ${direction}`);
 }
 
 /** An error as Step Functions reports it in a task state (`Error` name, `Cause` text). */

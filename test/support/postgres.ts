@@ -1,9 +1,9 @@
 import { ExecFileSyncOptions, execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
+import { freePort } from './free-port';
 
 /**
  * A throwaway PostgreSQL 17 server for tests: TLS only (`hostssl` + scram-sha-256, like an Aurora
@@ -103,17 +103,6 @@ function chownTree(target: string, user: OsUser): void {
   if (fs.statSync(target).isDirectory()) {
     for (const entry of fs.readdirSync(target)) chownTree(path.join(target, entry), user);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function makeCa(dir: string, name: string): { key: string; cert: string } {

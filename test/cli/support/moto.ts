@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import * as net from 'net';
+import { freePort } from '../../support/free-port';
 
 /**
  * A moto_server on a free loopback port: SQS, SNS, Kinesis, DynamoDB and DynamoDB Streams with their
@@ -13,17 +13,6 @@ export interface Moto {
 }
 
 const START_TIMEOUT_MS = 30_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();

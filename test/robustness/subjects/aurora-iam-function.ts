@@ -211,8 +211,9 @@ const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: u
   return {
     label: `${JSON.stringify(d)}${applies ? ` + bad ${f!.prop}` : ''}`,
     fault: applies ? f!.prop : undefined,
-    // Turning deletion protection off is the user's call, and cdk-nag says so.
+    // Turning deletion protection off is the user's call, and cdk-nag and Control Tower say so.
     nagRules: d.deletionProtection === false ? ['AwsSolutions-RDS10'] : undefined,
+    controls: d.deletionProtection === false ? ['CT.RDS.PR.3'] : undefined,
     build: (stack) => {
       const props = toProps(d, stack);
       new AuroraIamFunction(stack, 'Fn', applies ? f!.apply(props, stack) : props);

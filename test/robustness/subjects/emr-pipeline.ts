@@ -180,8 +180,9 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
 const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: undefined, freq: 2 })).map(([d, f]): FuzzCase => ({
   label: `${JSON.stringify(d)}${f ? ` + bad ${f.prop}` : ''}`,
   fault: f?.prop,
-  // Logging less than ALL is the user's call, and cdk-nag says so.
+  // Logging less than ALL is the user's call, and cdk-nag says so; Control Tower only below ERROR.
   nagRules: d.logLevel === undefined || d.logLevel === 'ALL' ? undefined : ['AwsSolutions-SF1'],
+  controls: d.logLevel === 'FATAL' ? ['CT.STEPFUNCTIONS.PR.1'] : undefined,
   build: (stack) => {
     const props = toProps(d, stack);
     new EmrPipeline(stack, 'Pipeline', f ? f.apply(props) : props);

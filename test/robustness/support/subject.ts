@@ -23,6 +23,13 @@ export interface FuzzCase {
    * @default - none: no finding at all
    */
   readonly nagRules?: string[];
+  /**
+   * AWS Control Tower controls (ids such as `CT.RDS.PR.3`) a valid case must break, for the same
+   * reason as `nagRules`: when the case is among those the Control Tower judge runs on, its findings
+   * must be exactly these controls.
+   * @default - none: no finding at all
+   */
+  readonly controls?: string[];
 }
 
 /**

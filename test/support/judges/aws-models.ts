@@ -112,6 +112,23 @@ export function shapeViolations(model: Model, spec: Shape, value: unknown, where
   }
 }
 
+/** An operation's request (`input`) or result (`output`) shape; `{}` where the model gives none. */
+export function operationShape(model: Model, operation: string, direction: 'input' | 'output'): Shape {
+  const op = model.operations[operation];
+  if (!op) throw new Error(`the ${model.metadata.serviceId} API model has no operation ${operation}`);
+  return op[direction] ?? EMPTY_STRUCTURE;
+}
+
+/**
+ * Throws unless `value` has only members `spec` defines, of the types it gives: for the tests'
+ * stand-ins of AWS requests and results, so that none can drift into the shape the code under test
+ * happens to expect.
+ */
+export function expectModelled(model: Model, spec: Shape, value: unknown, what: string): void {
+  const found = shapeViolations(model, spec, value, what);
+  if (found.length > 0) throw new Error(`stand-in ${what} is not what the ${model.metadata.serviceId} API defines: ${found.join('; ')}`);
+}
+
 let bySdkName: Map<string, string> | undefined;
 
 /**
