@@ -1,7 +1,7 @@
 import { App, ArnFormat, Fn, Stack } from 'aws-cdk-lib';
-import * as rds from 'aws-cdk-lib/aws-rds';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AuroraIamFunction } from '../../src';
 import { Call, simulate } from '../support/permissions';
