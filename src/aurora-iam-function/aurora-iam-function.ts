@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { AuroraIamDatabaseUser } from './database-user';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeGuardRule } from '../common/guard';
-import { acknowledgeNagRule } from '../common/nag';
+import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue } from '../common/nag';
 import { createSecureFunction, validateFunctionDurations } from '../common/secure-function';
 import { validateDurationRange, validateNumberRange } from '../common/validation';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
@@ -274,10 +274,9 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
         DB_USER: userName,
       },
     });
-    if (!functionOptions.deadLetterQueueEnabled && !functionOptions.deadLetterQueue && !functionOptions.deadLetterTopic) {
-      acknowledgeNagRule(this.lambdaFunction, 'Serverless-LambdaDLQ',
-        'How the function is invoked is the user\'s choice: a synchronous caller receives the error; for asynchronous invocations pass deadLetterQueue (or onFailure).');
-    }
+    acknowledgeNoDeadLetterQueue(this.lambdaFunction,
+      'How the function is invoked is the user\'s choice: a synchronous caller receives the error; for asynchronous invocations pass deadLetterQueue (or onFailure).',
+      functionOptions);
     // Log in only once the user exists.
     this.lambdaFunction.node.addDependency(this.databaseUser);
     this.connections = this.lambdaFunction.connections;

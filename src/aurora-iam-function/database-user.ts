@@ -6,7 +6,6 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { createCustomResourceProvider } from '../common/custom-resource';
-import { acknowledgeNagRule } from '../common/nag';
 import { createSecureFunction } from '../common/secure-function';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
@@ -100,8 +99,6 @@ export class AuroraIamDatabaseUser extends Construct {
       securityGroups: [this.securityGroup],
       environment: { ...LAMBDA_CA_BUNDLE_ENV },
     });
-    acknowledgeNagRule(this.handlerFunction, 'Serverless-LambdaDLQ',
-      'Invoked synchronously by the custom-resource provider, which reports any failure to CloudFormation: there is no event to park.');
     props.adminSecret.grantRead(this.handlerFunction);
     props.cluster.connections.allowDefaultPortFrom(this.handlerFunction, 'Database-user handler');
 

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledgeNagRule } from './nag';
+import { acknowledgeNoDeadLetterQueue } from './nag';
 import { createSecureFunction, validateFunctionDurations } from './secure-function';
 
 /** The consumer of an event-source-mapping pattern: one given, or one to define. */
@@ -33,7 +33,7 @@ export function resolveConsumer(scope: Construct, choice: ConsumerChoice, whereF
   }
   validateFunctionDurations(choice.consumerProps!, 'consumerProps.');
   const fn = createSecureFunction(scope, 'Function', choice.consumerProps!);
-  acknowledgeNagRule(fn, 'Serverless-LambdaDLQ',
+  acknowledgeNoDeadLetterQueue(fn,
     `Invoked synchronously by its event source mapping, where an async DLQ never applies: ${whereFailuresGo}`);
   return { consumer: fn, lambdaFunction: fn };
 }

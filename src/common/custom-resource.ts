@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule } from './guard';
-import { acknowledgeNagRule } from './nag';
+import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue } from './nag';
 import { createFunctionLogGroup } from './secure-function';
 
 /**
@@ -13,7 +13,8 @@ import { createFunctionLogGroup } from './secure-function';
  * with the AWS-managed AWSLambdaBasicExecutionRole (which may write to any log group).
  *
  * The framework function is aws-cdk-lib's code that only invokes the handler and answers
- * CloudFormation: its cdk-nag findings are acknowledged on it alone, each with why.
+ * CloudFormation: its cdk-nag findings are acknowledged on it alone, each with why. The handler is
+ * invoked synchronously by the framework, so its dead-letter finding is acknowledged here too.
  */
 export function createCustomResourceProvider(scope: Construct, id: string, onEventHandler: lambda.Function): cr.Provider {
   const logGroup = createFunctionLogGroup(scope, `${id}LogGroup`);
@@ -30,8 +31,10 @@ export function createCustomResourceProvider(scope: Construct, id: string, onEve
   }
   acknowledgeNagRule(framework, 'Serverless-LambdaDefaultMemorySize',
     'aws-cdk-lib sizes its Provider framework function; it only relays one synchronous invoke.');
-  acknowledgeNagRule(framework, 'Serverless-LambdaDLQ',
+  acknowledgeNoDeadLetterQueue(framework,
     'Invoked by CloudFormation for the custom resource; every failure is reported to the stack, there is no event to park.');
+  acknowledgeNoDeadLetterQueue(onEventHandler,
+    'Invoked synchronously by the custom-resource provider, which reports any failure to CloudFormation: there is no event to park.');
   acknowledgeNagRule(framework, 'Serverless-LambdaTracing',
     'aws-cdk-lib\'s Provider framework relay; the handler it invokes is traced.');
   acknowledgeGuardRule(framework, 'lambda_inside_vpc_check',

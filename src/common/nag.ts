@@ -1,4 +1,5 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 
 /**
@@ -21,6 +22,19 @@ export function acknowledgeNagRule(scope: IConstruct, ruleId: string, reason: st
   } else {
     Validations.of(scope).acknowledge({ id: ruleId, reason });
   }
+}
+
+/**
+ * The one place cdk-nag's Serverless-LambdaDLQ (a function without a dead-letter target) is
+ * acknowledged. A dead-letter target in `options` (a DLQ, a topic or `onFailure`) satisfies the
+ * rule, and then nothing is acknowledged; otherwise `reason` says why failed events have nowhere
+ * to be parked, or where they go instead.
+ */
+export function acknowledgeNoDeadLetterQueue(fn: IConstruct, reason: string, options: lambda.FunctionOptions = {}): void {
+  if (options.deadLetterQueue || options.deadLetterTopic || options.deadLetterQueueEnabled) return;
+  acknowledgeNagRule(fn, 'Serverless-LambdaDLQ', options.onFailure
+    ? 'Failed asynchronous invocations go to the onFailure destination given in props, which supersedes a DLQ.'
+    : reason);
 }
 
 /**

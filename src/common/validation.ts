@@ -76,3 +76,18 @@ function humanDuration(d: Duration): string {
 export function allResolved(...values: Array<number | string | Duration | undefined>): boolean {
   return values.every((v) => v !== undefined && !(v instanceof Duration ? v.isUnresolved() : Token.isUnresolved(v)));
 }
+
+/**
+ * Throws unless `low <= high` when both are known at synth time (numbers, or durations compared in
+ * milliseconds). The one way every construct checks an order between two props.
+ */
+export function validateOrder(
+  lowProp: string, low: number | Duration | undefined, highProp: string, high: number | Duration | undefined,
+): void {
+  if (!allResolved(low, high)) return;
+  const asNumber = (v: number | Duration) => (v instanceof Duration ? v.toMilliseconds({ integral: false }) : v);
+  const show = (v: number | Duration) => (v instanceof Duration ? humanDuration(v) : String(v));
+  if (asNumber(low!) > asNumber(high!)) {
+    throw new Error(`${lowProp} (${show(low!)}) must be <= ${highProp} (${show(high!)})`);
+  }
+}

@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { validateProvisionedFunctionProps } from './private/validate';
 import { createAlarm } from '../common/alarms';
-import { acknowledgeNagRule, nagResourceText } from '../common/nag';
+import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue, nagResourceText } from '../common/nag';
 import { createSecureFunction, literalEventAge, writeEventAgeToken } from '../common/secure-function';
 
 /**
@@ -447,9 +447,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    * it; otherwise the finding is acknowledged with the reason that applies.
    */
   private acknowledgeDeadLetterQueue(props: ProvisionedFunctionProps): void {
-    if (props.deadLetterQueue || props.deadLetterTopic || props.deadLetterQueueEnabled) return;
-    acknowledgeNagRule(this.lambdaFunction, 'Serverless-LambdaDLQ', props.onFailure
-      ? 'Failed asynchronous invocations of the alias go to the onFailure destination given in props, which supersedes a DLQ.'
-      : 'Provisioned concurrency serves synchronous callers (API Gateway, SDK RequestResponse) through the alias; they receive errors directly and a DLQ would never be used. Asynchronous users pass deadLetterQueue or onFailure.');
+    acknowledgeNoDeadLetterQueue(this.lambdaFunction,
+      'Provisioned concurrency serves synchronous callers (API Gateway, SDK RequestResponse) through the alias; they receive errors directly and a DLQ would never be used. Asynchronous users pass deadLetterQueue or onFailure.', props);
   }
 }

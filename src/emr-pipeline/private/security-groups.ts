@@ -81,8 +81,6 @@ export class ManagedSecurityGroups extends Construct {
       code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', '..', 'assets', 'emr-pipeline', 'security-group-cleanup.lambda')),
       timeout: Duration.minutes(2),
     });
-    acknowledgeNagRule(cleanupFunction, 'Serverless-LambdaDLQ',
-      'Invoked synchronously by the custom-resource provider, which reports any failure to CloudFormation: there is no event to park.');
     const stack = Stack.of(this);
     cleanupFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],

@@ -6,7 +6,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { createCustomResourceProvider } from '../../common/custom-resource';
-import { acknowledgeNagRule } from '../../common/nag';
 import { createSecureFunction } from '../../common/secure-function';
 
 /** The one waiter of a stack, shared by its processors: its handler and the Provider in front of it. */
@@ -31,8 +30,6 @@ class StreamConsumerWaiter extends Construct {
       // The handler gives up 10 s before this, with the consumer's last status.
       timeout: Duration.minutes(10),
     });
-    acknowledgeNagRule(this.handlerFunction, 'Serverless-LambdaDLQ',
-      'Invoked synchronously by the custom-resource provider, which reports any failure to CloudFormation: there is no event to park.');
     this.provider = createCustomResourceProvider(this, 'Provider', this.handlerFunction);
   }
 }
