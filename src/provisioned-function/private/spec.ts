@@ -111,7 +111,7 @@ export const PROVISIONED_FUNCTION_SPEC = defineSpec<ProvisionedFunctionProps>()(
       },
     },
   },
-  alarmTopic: { kind: { kind: 'other' }, defaultDoc: '- alarms without actions' },
+  alarmTopic: { kind: { kind: 'other' }, defaultDoc: '- alarms without actions', readmeDefault: 'actions on `alarmTopic`' },
 });
 
 /** A ProvisionedFunction's props, validated and defaulted: what its constructor wires. */
