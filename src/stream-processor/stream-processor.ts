@@ -28,8 +28,8 @@ export interface StreamProcessorOptions {
   readonly startingPosition?: lambda.StartingPosition;
 
   /**
-   * The time to start reading from, in Unix time seconds, with `StartingPosition.AT_TIMESTAMP`
-   * (Kinesis only).
+   * The time to start reading from, in Unix time seconds: required with `StartingPosition.AT_TIMESTAMP`
+   * (Kinesis only), and refused with any other starting position.
    *
    * @default - none
    */
@@ -109,7 +109,7 @@ export interface StreamProcessorOptions {
   readonly filters?: Array<{ [key: string]: unknown }>;
 
   /**
-   * Customer-managed key to encrypt the filter criteria with.
+   * Customer-managed key to encrypt the filter criteria with (requires `filters`).
    *
    * @default - an AWS-owned key
    */
