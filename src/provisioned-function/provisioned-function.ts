@@ -500,7 +500,11 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable, ID
       }),
       graphWidget({
         title: 'Invocations, errors and throttles',
-        left: [this.metricInvocations(), this.metricErrors(), this.metricThrottles()],
+        left: [
+          this.metricInvocations(), this.metricErrors(), this.metricThrottles(),
+          // With a deployment, what rolls it back: the errors of the current version alone.
+          ...(this.newVersionErrorsAlarm ? [this.metricNewVersionErrors({ label: 'Errors of the current version' })] : []),
+        ],
         leftAnnotations: alarmAnnotations(this, 'NewVersionErrorsAlarm'),
       }),
     ];

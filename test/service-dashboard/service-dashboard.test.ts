@@ -97,7 +97,14 @@ describe('dashboard widgets', () => {
     });
     const body = dashboardOf(stack, api);
     expect(annotations(graph(body, 'Provisioned environments in use and spillover'))[0]).toEqual({ label: 'Provisioned concurrency (floor)', value: 4, yAxis: 'left' });
-    expect(annotations(graph(body, 'Invocations, errors and throttles'))).toEqual([
+    const errors = graph(body, 'Invocations, errors and throttles');
+    expect(graphMetrics(errors).map((m) => [m.name, m.label, m.period, Object.keys(m.dimensions).sort()])).toEqual([
+      ['Invocations', undefined, 300, ['FunctionName', 'Resource']],
+      ['Errors', undefined, 300, ['FunctionName', 'Resource']],
+      ['Throttles', undefined, 300, ['FunctionName', 'Resource']],
+      ['Errors', 'Errors of the current version', 60, ['ExecutedVersion', 'FunctionName', 'Resource']],
+    ]);
+    expect(annotations(errors)).toEqual([
       { label: 'Errors > 0 for 1 datapoints within 1 minute', value: 0, yAxis: 'left' },
     ]);
   });

@@ -460,6 +460,8 @@ describe('StreamProcessor overrides', () => {
     expect(p.metricIteratorAge()).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', statistic: 'Maximum' });
     expect(p.metricErrors()).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' });
     expect(p.metricDestinationDeliveryFailures()).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', statistic: 'Sum' });
+    expect(p.metric('ConcurrentExecutions')).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Average', period: Duration.minutes(5) });
+    expect(p.metricIteratorAge().period.toMinutes()).toBe(5);
     expect(p.metricOnFailureQueueApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) })).toMatchObject({
       namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum', period: Duration.minutes(1),
     });
