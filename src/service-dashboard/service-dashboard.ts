@@ -1,6 +1,8 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { IDashboardSource } from './dashboard-source';
+import { SERVICE_DASHBOARD_SPEC } from './private/spec';
+import { resolveProps } from '../common/spec';
 
 /** Properties of a `ServiceDashboard`. */
 export interface ServiceDashboardProps {
@@ -12,7 +14,7 @@ export interface ServiceDashboardProps {
   readonly sources?: IDashboardSource[];
 
   /**
-   * Name of the dashboard: up to 255 letters, digits, `-` and `_`.
+   * Name of the dashboard: 1-255 letters, digits, `-` and `_`.
    *
    * @default - a name CloudFormation generates
    * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html
@@ -38,11 +40,12 @@ export class ServiceDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps = {}) {
     super(scope, id);
+    const config = resolveProps(SERVICE_DASHBOARD_SPEC, props);
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
-      dashboardName: props.dashboardName,
-      start: props.start,
+      dashboardName: config.dashboardName,
+      start: config.start,
     });
-    for (const source of props.sources ?? []) this.addSource(source);
+    for (const source of config.sources ?? []) this.addSource(source);
   }
 
   /** Adds a construct's widgets below those already on the dashboard. */

@@ -1,4 +1,5 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -53,6 +54,16 @@ describe('ServiceDashboard', () => {
     expect(body.widgets[0].properties.markdown).toBe('### DurableSubscriber `S/Orders`');
     expect((body as any).start).toBe('-PT6H');
     expect(stack.resolve((dashboard.dashboard.node.defaultChild as cloudwatch.CfnDashboard).dashboardName)).toBe('orders-service');
+  });
+
+  test('dashboardName: 1-255 letters, digits, "-" or "_"; a token passes', () => {
+    expect(() => new ServiceDashboard(newStack(), 'Dashboard', { dashboardName: 'orders service' }))
+      .toThrow(/^dashboardName must be 1-255 letters, digits, "-" or "_", got 'orders service'$/);
+    expect(() => new ServiceDashboard(newStack(), 'Dashboard', { dashboardName: 'x'.repeat(256) })).toThrow(/dashboardName must be 1-255/);
+    expect(() => new ServiceDashboard(newStack(), 'Dashboard', { dashboardName: 'x'.repeat(255) })).not.toThrow();
+    const stack = newStack();
+    new ServiceDashboard(stack, 'Dashboard', { dashboardName: Lazy.string({ produce: () => 'from-a-token' }) });
+    expect(Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardName).toBe('from-a-token');
   });
 });
 
