@@ -9,10 +9,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuroraIamDatabaseUser } from './database-user';
 import { createAlarm } from '../common/alarms';
+import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
 import { acknowledgeGuardRule } from '../common/guard';
 import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue } from '../common/nag';
 import { createSecureFunction, validateFunctionDurations } from '../common/secure-function';
 import { validateDurationRange, validateNumberRange } from '../common/validation';
+import { IDashboardSource } from '../service-dashboard/dashboard-source';
 import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
 
 /** The environment variables AuroraIamFunction sets for the handler-side helper. */
@@ -146,7 +148,7 @@ const NEW_CLUSTER_PROPS = [
  * no password anywhere, `rds-db:connect` on exactly its database user, the database reachable
  * from its security group on the database port only, and the user created by a custom resource.
  */
-export class AuroraIamFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
+export class AuroraIamFunction extends Construct implements ec2.IConnectable, iam.IGrantable, IDashboardSource {
   /** The function. */
   public readonly lambdaFunction: lambda.Function;
 
@@ -290,16 +292,16 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     this.grantConnect(this.lambdaFunction);
 
     this.alarms.push(createAlarm(this, 'ErrorsAlarm', {
-      metric: this.metricErrors({ period: Duration.minutes(5) }),
+      metric: this.metricErrors(),
       threshold: 1,
-      description: 'AuroraIamFunction: the function reported errors (see its log group; a login failure names the user and host)',
+      description: 'The function reported errors (see its log group; a login failure names the user and host)',
     }, alarmTopic));
     if (!givenCluster) {
       this.alarms.push(createAlarm(this, 'CapacityAlarm', {
-        metric: (this.cluster as rds.DatabaseCluster).metric('ACUUtilization', { statistic: 'Average', period: Duration.minutes(5) }),
+        metric: this.metricACUUtilization(),
         threshold: 90,
         evaluationPeriods: 3,
-        description: 'AuroraIamFunction: the Serverless v2 cluster has run at 90% or more of its maximum capacity for 15 minutes; raise serverlessV2MaxCapacity',
+        description: 'The Serverless v2 cluster has run at 90% or more of its maximum capacity for 15 minutes; raise serverlessV2MaxCapacity',
       }, alarmTopic));
     }
   }
@@ -313,14 +315,75 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     return this.proxy ? this.proxy.grantConnect(grantee, this.userName) : this.cluster.grantConnect(grantee, this.userName);
   }
 
-  /** The function's Errors metric (sum over 5 minutes by default). */
+  /**
+   * Invocations of the function that ended in an error (`Errors`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.lambdaFunction.metricErrors(props);
   }
 
-  /** The function's Duration metric (average over 5 minutes by default). */
+  /**
+   * Run time of the function's invocations (`Duration`, milliseconds).
+   *
+   * @default - average over 5 minutes
+   */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.lambdaFunction.metricDuration(props);
+  }
+
+  /**
+   * Aurora Serverless v2 capacity of the cluster, in ACUs (`ServerlessDatabaseCapacity`,
+   * dimension `DBClusterIdentifier`). Only Serverless v2 clusters report it.
+   *
+   * @default - average over 5 minutes
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.viewing.monitoring.html
+   */
+  public metricServerlessDatabaseCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.cluster.metric('ServerlessDatabaseCapacity', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Serverless v2 capacity as a percentage of the cluster's maximum (`ACUUtilization`, 0-100):
+   * at 100 the cluster cannot scale up further.
+   *
+   * @default - average over 5 minutes
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.viewing.monitoring.html
+   */
+  public metricACUUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.cluster.metric('ACUUtilization', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * The function and, when this construct defined the cluster, its Serverless v2 capacity on a
+   * `ServiceDashboard`: function errors and duration against the errors alarm; ACUs in use and
+   * ACU utilization against the capacity alarm. A given cluster is not shown: whoever owns it
+   * watches it (it may not even be Serverless v2, and so have no ACU metrics).
+   *
+   * Metrics: `ServerlessDatabaseCapacity` and `ACUUtilization`, dimension `DBClusterIdentifier`
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.viewing.monitoring.html).
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    const widgets: cloudwatch.IWidget[] = [
+      titleWidget(this, 'AuroraIamFunction'),
+      graphWidget({
+        title: 'Function errors and duration',
+        left: [this.metricErrors()],
+        leftAnnotations: alarmAnnotations(this, 'ErrorsAlarm'),
+        right: [this.metricDuration({ label: 'Duration (ms, average)' })],
+      }),
+    ];
+    if (this.cluster.node.scopes.includes(this)) {
+      widgets.push(graphWidget({
+        title: 'Aurora Serverless v2 capacity',
+        left: [this.metricServerlessDatabaseCapacity({ label: 'ServerlessDatabaseCapacity (ACU)' })],
+        right: [this.metricACUUtilization({ label: 'ACUUtilization (%)' })],
+        rightAnnotations: alarmAnnotations(this, 'CapacityAlarm'),
+        rightYAxis: { max: 100 },
+      }));
+    }
+    return widgets;
   }
 
   private defineCluster(

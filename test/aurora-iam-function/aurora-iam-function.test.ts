@@ -209,6 +209,14 @@ describe('AuroraIamFunction defaults', () => {
     expect(fn.metricErrors().metricName).toBe('Errors');
   });
 
+  test('metricServerlessDatabaseCapacity and metricACUUtilization are the cluster\'s (average over 5 minutes)', () => {
+    const { stack, fn } = build();
+    for (const [metric, name] of [[fn.metricServerlessDatabaseCapacity(), 'ServerlessDatabaseCapacity'], [fn.metricACUUtilization(), 'ACUUtilization']] as const) {
+      expect([metric.namespace, metric.metricName, metric.statistic, metric.period.toMinutes()]).toEqual(['AWS/RDS', name, 'Average', 5]);
+      expect(stack.resolve(metric.dimensions)).toEqual({ DBClusterIdentifier: { Ref: expect.stringMatching(/^FnCluster/) } });
+    }
+  });
+
   test('grantConnect lets another principal log in as the same user, and nothing more', () => {
     const { stack, vpc } = setup();
     const fn = new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler' });
