@@ -7,7 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { createCustomResourceProvider } from '../common/custom-resource';
 import { createSecureFunction } from '../common/secure-function';
-import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
+import { defaultPrivateSubnets } from './private/network';
+import { LAMBDA_CA_BUNDLE_ENV, validatePostgresIdentifier } from './private/shared';
 
 /** Properties of {@link AuroraIamDatabaseUser}. */
 export interface AuroraIamDatabaseUserProps {

@@ -1,5 +1,4 @@
 import { Token } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 
 /**
  * Lambda's Node.js 20+ runtimes ship the Amazon CA bundle (RDS CAs included) as
@@ -20,9 +19,4 @@ export function validatePostgresIdentifier(prop: string, value: string): void {
   if (!IDENTIFIER.test(value)) {
     throw new Error(`${prop} must be 1-63 characters of lowercase letters, digits and _, not starting with a digit, got '${value}'`);
   }
-}
-
-/** Private subnets with egress if the VPC has them (a NAT reaches Secrets Manager), else isolated ones. */
-export function defaultPrivateSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
-  return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
 }
