@@ -10,14 +10,11 @@ import { Construct } from 'constructs';
 import { AuroraIamDatabaseUser } from './database-user';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNoDeadLetterQueue } from '../common/nag';
-import { createSecureFunction, validateFunctionDurations } from '../common/secure-function';
-import { validateDurationRange, validateNumberRange } from '../common/validation';
-import { defineCluster, defineProxy, requireResourceId } from './private/cluster';
-import { allowDatabasePortFrom, databaseEndpoint, defaultDatabaseSubnets, defaultPrivateSubnets } from './private/network';
-import { LAMBDA_CA_BUNDLE_ENV, validatePostgresIdentifier } from './private/shared';
-
-/** The environment variables AuroraIamFunction sets for the handler-side helper. */
-const RESERVED_ENVIRONMENT = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'];
+import { createSecureFunction } from '../common/secure-function';
+import { defineCluster, defineProxy } from './private/cluster';
+import { allowDatabasePortFrom, databaseEndpoint } from './private/network';
+import { LAMBDA_CA_BUNDLE_ENV } from './private/shared';
+import { resolveAuroraIamFunctionProps } from './private/spec';
 
 /**
  * Properties of {@link AuroraIamFunction}: the function's options plus the database's.
@@ -48,7 +45,8 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly cluster?: rds.IDatabaseCluster;
 
   /**
-   * The cluster's admin secret, read only by the user-creation handler.
+   * The admin secret of `cluster`, read only by the user-creation handler. Only with `cluster`:
+   * the cluster this construct defines signs in with its own generated secret.
    * @default - the secret of the cluster, when it is a `DatabaseCluster` that has one
    */
   readonly adminSecret?: secretsmanager.ISecret;
@@ -81,7 +79,8 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly databaseUserRoles?: string[];
 
   /**
-   * What happens to the database user when the construct is removed.
+   * What happens to the database user when the construct is removed (`SNAPSHOT` is refused: a
+   * custom resource has no snapshot).
    * @default RemovalPolicy.RETAIN
    * @see AuroraIamDatabaseUserProps.removalPolicy
    */
@@ -102,15 +101,17 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly engineVersion?: rds.AuroraPostgresEngineVersion;
 
   /**
-   * Minimum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 0-256
-   * (0 pauses an idle cluster, where the engine version supports it).
+   * Minimum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 0-256,
+   * in steps of 0.5, at most `serverlessV2MaxCapacity` (0 pauses an idle cluster, where the engine
+   * version supports it).
    * @default 0.5
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
    */
   readonly serverlessV2MinCapacity?: number;
 
   /**
-   * Maximum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 1-256.
+   * Maximum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 1-256,
+   * in steps of 0.5.
    * @default 4
    */
   readonly serverlessV2MaxCapacity?: number;
@@ -133,11 +134,6 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
    */
   readonly alarmTopic?: sns.ITopic;
 }
-
-/** The props that only make sense for the cluster this construct defines. */
-const NEW_CLUSTER_PROPS = [
-  'engineVersion', 'serverlessV2MinCapacity', 'serverlessV2MaxCapacity', 'deletionProtection', 'backupRetention',
-] as const;
 
 /**
  * A Lambda function in a VPC that connects to Aurora PostgreSQL with IAM database authentication:
@@ -176,71 +172,33 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
 
   constructor(scope: Construct, id: string, props: AuroraIamFunctionProps) {
     super(scope, id);
+    const config = resolveAuroraIamFunctionProps(props);
     const {
-      code, handler, runtime, vpc: givenVpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
+      code, handler, runtime, vpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
       databaseUserName, databaseUserRoles, databaseUserRemovalPolicy, proxy, engineVersion,
       serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention, alarmTopic,
       ...functionOptions
-    } = props;
-    if (!givenVpc) {
-      throw new Error('vpc is required: AuroraIamFunction places the function, the user-creation handler and the database in it');
-    }
-    const vpc = givenVpc;
-    const userName = databaseUserName ?? 'lambda_iam_user';
-    this.userName = userName;
-    const database = databaseName ?? 'postgres';
-    validatePostgresIdentifier('databaseUserName', userName);
-    validatePostgresIdentifier('databaseName', database);
-    for (const role of databaseUserRoles ?? []) validatePostgresIdentifier('databaseUserRoles', role);
-    validateNumberRange('serverlessV2MinCapacity', serverlessV2MinCapacity, 0, 256);
-    validateNumberRange('serverlessV2MaxCapacity', serverlessV2MaxCapacity, 1, 256);
-    // RDS counts the retention in days (BackupRetentionPeriod), aws-cdk-lib converts it with toDays().
-    validateDurationRange('backupRetention', backupRetention, 'days', Duration.days(1), Duration.days(35));
-    validateFunctionDurations(functionOptions);
-    for (const name of RESERVED_ENVIRONMENT) {
-      if (functionOptions.environment?.[name] !== undefined) {
-        throw new Error(`environment must not set ${name}: AuroraIamFunction sets it for the connection helper`);
-      }
-    }
-    const clusterSubnets = databaseSubnets ?? defaultDatabaseSubnets(vpc);
+    } = config;
+    this.userName = databaseUserName;
 
-    if (givenCluster) {
-      for (const name of NEW_CLUSTER_PROPS) {
-        if (props[name] !== undefined) {
-          throw new Error(`${name} applies only to the cluster AuroraIamFunction defines; it cannot be set with cluster`);
-        }
-      }
-      const family = givenCluster.engine?.engineFamily;
-      if (family !== undefined && family !== 'POSTGRESQL') {
-        throw new Error(`cluster must be Aurora PostgreSQL (engine family POSTGRESQL), got ${family}`);
-      }
-      this.cluster = givenCluster;
-    } else {
-      this.cluster = defineCluster(this, {
-        vpc,
-        subnets: clusterSubnets,
-        databaseName: database,
-        engineVersion,
-        serverlessV2MinCapacity,
-        serverlessV2MaxCapacity,
-        deletionProtection,
-        backupRetention,
-      });
-    }
-    requireResourceId(this.cluster);
-    const secret = adminSecret ?? (this.cluster instanceof rds.DatabaseCluster ? this.cluster.secret : undefined);
-    if (!secret) {
-      throw new Error('adminSecret is required when the cluster has no secret (an imported cluster, or credentials without one): the user-creation handler signs in with it');
-    }
-
-    const subnets = functionOptions.vpcSubnets ?? defaultPrivateSubnets(vpc);
+    this.cluster = givenCluster ?? defineCluster(this, {
+      vpc,
+      subnets: databaseSubnets,
+      databaseName,
+      engineVersion,
+      serverlessV2MinCapacity,
+      serverlessV2MaxCapacity,
+      deletionProtection,
+      backupRetention,
+    });
     this.databaseUser = new AuroraIamDatabaseUser(this, 'DatabaseUser', {
       cluster: this.cluster,
-      adminSecret: secret,
+      // A given cluster comes with its secret (the spec requires one); a defined one always has its own.
+      adminSecret: givenCluster ? adminSecret : (this.cluster as rds.DatabaseCluster).secret!,
       vpc,
-      vpcSubnets: subnets,
-      databaseName: database,
-      userName,
+      vpcSubnets: functionOptions.vpcSubnets,
+      databaseName,
+      userName: databaseUserName,
       roles: databaseUserRoles,
       removalPolicy: databaseUserRemovalPolicy,
     });
@@ -250,7 +208,7 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
       description: 'AuroraIamFunction function',
     })];
 
-    this.proxy = proxy ? defineProxy(this, this.cluster, vpc, clusterSubnets, userName) : undefined;
+    this.proxy = proxy ? defineProxy(this, this.cluster, vpc, databaseSubnets, databaseUserName) : undefined;
     const endpoint = databaseEndpoint(this.cluster, this.proxy);
     this.databaseHost = endpoint.host;
 
@@ -258,17 +216,16 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
       ...functionOptions,
       code,
       handler,
-      runtime: runtime ?? lambda.Runtime.NODEJS_24_X,
+      runtime,
       vpc,
-      vpcSubnets: subnets,
       securityGroups,
       environment: {
         ...LAMBDA_CA_BUNDLE_ENV,
         ...functionOptions.environment,
         DB_HOST: endpoint.host,
         DB_PORT: endpoint.port,
-        DB_NAME: database,
-        DB_USER: userName,
+        DB_NAME: databaseName,
+        DB_USER: databaseUserName,
       },
     });
     acknowledgeNoDeadLetterQueue(this.lambdaFunction,

@@ -7,16 +7,16 @@ import { POSTGRES_PORT } from './network';
 import { acknowledgeGuardRule } from '../../common/guard';
 import { acknowledgeNagRule } from '../../common/nag';
 
-/** The settings of the cluster AuroraIamFunction defines. */
+/** The settings of the cluster AuroraIamFunction defines (validated and defaulted by its spec). */
 export interface NewClusterOptions {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly databaseName: string;
-  readonly engineVersion?: rds.AuroraPostgresEngineVersion;
-  readonly serverlessV2MinCapacity?: number;
-  readonly serverlessV2MaxCapacity?: number;
-  readonly deletionProtection?: boolean;
-  readonly backupRetention?: Duration;
+  readonly engineVersion: rds.AuroraPostgresEngineVersion;
+  readonly serverlessV2MinCapacity: number;
+  readonly serverlessV2MaxCapacity: number;
+  readonly deletionProtection: boolean;
+  readonly backupRetention: Duration;
 }
 
 /**
@@ -25,14 +25,8 @@ export interface NewClusterOptions {
  * and TLS required.
  */
 export function defineCluster(scope: Construct, options: NewClusterOptions): rds.DatabaseCluster {
-  const engine = rds.DatabaseClusterEngine.auroraPostgres({
-    version: options.engineVersion ?? rds.AuroraPostgresEngineVersion.VER_17_5,
-  });
-  const min = options.serverlessV2MinCapacity ?? 0.5;
-  const max = options.serverlessV2MaxCapacity ?? 4;
-  if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
-    throw new Error(`serverlessV2MinCapacity must not exceed serverlessV2MaxCapacity, got ${min} > ${max}`);
-  }
+  const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: options.engineVersion });
+  const { serverlessV2MinCapacity: min, serverlessV2MaxCapacity: max } = options;
   // rds.DatabaseCluster range-checks a token's placeholder number and throws: a capacity known only
   // at deploy time goes to the L1 below, the L2 gets the defaults meanwhile.
   const tokenCapacity = Token.isUnresolved(min) || Token.isUnresolved(max);
@@ -53,8 +47,8 @@ export function defineCluster(scope: Construct, options: NewClusterOptions): rds
       parameters: { 'rds.force_ssl': '1' },
     }),
     defaultDatabaseName: options.databaseName === 'postgres' ? undefined : options.databaseName,
-    deletionProtection: options.deletionProtection ?? true,
-    backup: { retention: options.backupRetention ?? Duration.days(7) },
+    deletionProtection: options.deletionProtection,
+    backup: { retention: options.backupRetention },
     cloudwatchLogsExports: ['postgresql'],
   });
   if (tokenCapacity) {
@@ -64,8 +58,8 @@ export function defineCluster(scope: Construct, options: NewClusterOptions): rds
     'Enhanced Monitoring (OS metrics billed as CloudWatch Logs, and a role with an AWS-managed policy) is not chosen for the caller; the cluster has its CloudWatch metrics and exports its PostgreSQL log. Give an own `cluster` to have it.');
   acknowledgeNagRule(cluster.node.findChild('Secret'), 'AwsSolutions-SMG4',
     'The admin secret is read only at deployment, by the database-user handler. Rotation needs its own Lambda with network access to Secrets Manager: add it with cluster.addRotationSingleUser() where the VPC provides that.');
-  if (!(options.deletionProtection ?? true)) {
-    Annotations.of(scope).addWarningV2('cdk-serverless-patterns:auroraIamFunctionNoDeletionProtection',
+  if (options.deletionProtection === false) {
+    Annotations.of(scope).addWarningV2('cdk-serverless-patterns:AuroraIamFunction:noDeletionProtection',
       'deletionProtection is off: the cluster can be deleted with the stack (a final snapshot is still taken).');
   }
   return cluster;
@@ -98,13 +92,4 @@ export function defineProxy(
   // digits and hyphens, 1-63 characters) because a stack name starts with a letter.
   (proxy.node.defaultChild as rds.CfnDBProxy).dbProxyName = Names.uniqueResourceName(proxy, { maxLength: 60 });
   return proxy;
-}
-
-/** Fails clearly unless the cluster's resource id (`cluster-...`), which `rds-db:connect` ARNs name, is known. */
-export function requireResourceId(cluster: rds.IDatabaseCluster): void {
-  try {
-    void cluster.clusterResourceIdentifier;
-  } catch {
-    throw new Error('cluster has no clusterResourceIdentifier: import it with DatabaseCluster.fromDatabaseClusterAttributes({ clusterResourceIdentifier, ... }); the rds-db:connect grant names it');
-  }
 }
