@@ -11,8 +11,8 @@ import { POSTGRES_IDENTIFIER, validatePostgresIdentifiers } from './shared';
 /** The environment variables AuroraIamFunction sets for the handler-side helper. */
 const RESERVED_ENVIRONMENT = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'];
 
-/** The props that only make sense for the cluster AuroraIamFunction defines. */
-const WITHOUT_CLUSTER = ['cluster'];
+/** What the rows of the cluster AuroraIamFunction defines conflict with: a given cluster. */
+const WITH_GIVEN_CLUSTER = ['cluster'];
 
 /** A default of the cluster AuroraIamFunction defines: none when a cluster is given. */
 const forNewCluster = <V>(value: V) => (props: AuroraIamFunctionProps): V | undefined => (props.cluster ? undefined : value);
@@ -68,7 +68,7 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
     default: forNewCluster(4),
     defaultDoc: '4',
     readmeDefault: 'Serverless v2 writer 0.5-4 ACU',
-    conflicts: WITHOUT_CLUSTER,
+    conflicts: WITH_GIVEN_CLUSTER,
     validate: inHalfAcus(MAX_CAPACITY),
   },
   serverlessV2MinCapacity: {
@@ -76,7 +76,7 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
     default: forNewCluster(0.5),
     defaultDoc: '0.5',
     readmeDefault: 'Serverless v2 writer 0.5-4 ACU',
-    conflicts: WITHOUT_CLUSTER,
+    conflicts: WITH_GIVEN_CLUSTER,
     atMost: ['serverlessV2MaxCapacity'],
     validate: inHalfAcus(MIN_CAPACITY),
   },
@@ -86,21 +86,21 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
     default: forNewCluster(Duration.days(7)),
     defaultDoc: 'Duration.days(7)',
     readmeDefault: '7-day backups',
-    conflicts: WITHOUT_CLUSTER,
+    conflicts: WITH_GIVEN_CLUSTER,
   },
   engineVersion: {
     kind: { kind: 'other' },
     default: forNewCluster(rds.AuroraPostgresEngineVersion.VER_17_5),
     defaultDoc: 'rds.AuroraPostgresEngineVersion.VER_17_5',
     readmeDefault: 'Aurora PostgreSQL 17.5',
-    conflicts: WITHOUT_CLUSTER,
+    conflicts: WITH_GIVEN_CLUSTER,
   },
   deletionProtection: {
     kind: { kind: 'boolean' },
     default: forNewCluster(true),
     defaultDoc: 'true',
     readmeDefault: 'deletion protection',
-    conflicts: WITHOUT_CLUSTER,
+    conflicts: WITH_GIVEN_CLUSTER,
   },
   // Lambda counts both in seconds (Timeout, MaximumEventAgeInSeconds).
   timeout: { kind: { kind: 'duration', unit: 'seconds', min: Duration.seconds(1), max: Duration.minutes(15) } },
@@ -175,6 +175,7 @@ export function resolveAuroraIamFunctionProps(props: AuroraIamFunctionProps): Au
 export const DATABASE_USER_SPEC = defineSpec<AuroraIamDatabaseUserProps>()({
   userName: { kind: POSTGRES_IDENTIFIER },
   roles: { kind: { kind: 'other' }, default: () => [], defaultDoc: '- none', validate: (roles, path) => validatePostgresIdentifiers(path, roles) },
+  // Any existing database: the handler only connects to it (AuroraIamFunction, which may create it, checks its name).
   databaseName: { kind: { kind: 'other' }, default: 'postgres', defaultDoc: "'postgres'" },
   vpcSubnets: {
     kind: { kind: 'other' },
