@@ -13,12 +13,13 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { LOG_PREFIX, allowLogWrites, clusterNetwork, createInstanceRole, createLogBucket, createServiceRole } from './private/cluster-resources';
 import { acknowledgePipelineRole, clusterInstances, pipelineDefinition } from './private/definition';
-import { STEP_CONCURRENCY_FLOOR, isAtLeast, parseReleaseLabel, supportsAutoTermination } from './private/release-label';
+import { parseReleaseLabel, supportsAutoTermination } from './private/release-label';
+import { EMR_PIPELINE_SPEC } from './private/spec';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeChosenRetention } from '../common/guard';
 import { limitGrantsToAwsServices } from '../common/keys';
-import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { resolveProps } from '../common/spec';
 
 /**
  * The EMR-managed security groups of the pipeline's clusters. EMR adds the rules a cluster needs
@@ -70,7 +71,7 @@ export interface EmrPipelineProps {
   /**
    * The EMR release of created clusters, `emr-X.Y.Z`, emr-5.28.0 or later (step concurrency).
    * Idle auto-termination needs emr-5.30.0+ or emr-6.1.0+; on older releases it is left out with a warning.
-   * @default 'emr-7.5.0'
+   * @default emr-7.5.0
    * @see https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-components.html
    */
   readonly releaseLabel?: string;
@@ -260,72 +261,63 @@ export class EmrPipeline extends Construct {
   constructor(scope: Construct, id: string, props: EmrPipelineProps) {
     super(scope, id);
 
-    const maxConcurrency = props.maxConcurrency ?? 4;
-    const stepConcurrencyLevel = props.stepConcurrencyLevel ?? defaultStepConcurrency(maxConcurrency);
-    const releaseLabel = props.releaseLabel ?? 'emr-7.5.0';
-    const idleTimeout = props.idleTimeout ?? Duration.hours(1);
-    const autoTermination = this.validate(props, maxConcurrency, releaseLabel);
+    const config = resolveProps(EMR_PIPELINE_SPEC, props);
 
-    this.encryptionKey = props.encryptionKey ?? this.createLogKey();
+    this.encryptionKey = config.encryptionKey ?? this.createLogKey();
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       // Step Functions delivers logs as vended logs: under /aws/vendedlogs/ CloudWatch Logs needs no
       // resource policy entry per log group, whose 5,120-character limit an account with many state
       // machines otherwise reaches and fails the deploy (aws-cdk#28900).
       logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
       encryptionKey: this.encryptionKey,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      retention: config.logRetention,
     });
-    acknowledgeChosenRetention(this.logGroup, 'logRetention', props.logRetention);
+    acknowledgeChosenRetention(this.logGroup, 'logRetention', config.logRetention);
 
-    this.logBucket = props.logBucket ?? createLogBucket(this, props.logExpiration ?? Duration.days(90));
-    this.serviceRole = props.serviceRole ?? createServiceRole(this);
-    this.instanceRole = props.instanceRole ?? createInstanceRole(this);
+    this.logBucket = config.logBucket ?? createLogBucket(this, config.logExpiration);
+    this.serviceRole = config.serviceRole ?? createServiceRole(this);
+    this.instanceRole = config.instanceRole ?? createInstanceRole(this);
     allowLogWrites(this.instanceRole, this.logBucket);
 
     const network = clusterNetwork(this, {
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      managedSecurityGroups: props.managedSecurityGroups,
-      fleets: props.instanceFleets !== undefined,
+      vpc: config.vpc,
+      vpcSubnets: config.vpcSubnets,
+      managedSecurityGroups: config.managedSecurityGroups,
+      fleets: config.instanceFleets !== undefined,
     });
     this.securityGroups = network.securityGroups;
 
     const definition = pipelineDefinition(this, {
-      releaseLabel,
-      applications: props.applications ?? ['Spark'],
+      releaseLabel: config.releaseLabel,
+      applications: config.applications,
       instances: {
-        ...clusterInstances({
-          instanceFleets: props.instanceFleets,
-          masterInstanceType: props.masterInstanceType ?? ec2.InstanceType.of(ec2.InstanceClass.M5, ec2.InstanceSize.XLARGE),
-          coreInstanceType: props.coreInstanceType ?? ec2.InstanceType.of(ec2.InstanceClass.M5, ec2.InstanceSize.XLARGE),
-          coreInstanceCount: props.coreInstanceCount ?? 2,
-        }, network.subnets.subnetIds),
+        ...clusterInstances(config, network.subnets.subnetIds),
         // Without them EMR creates its default groups in the VPC, which the stack does not own.
         emrManagedMasterSecurityGroup: this.securityGroups.primary.securityGroupId,
         emrManagedSlaveSecurityGroup: this.securityGroups.coreAndTask.securityGroupId,
         serviceAccessSecurityGroup: this.securityGroups.serviceAccess?.securityGroupId,
       },
-      instanceGroups: !props.instanceFleets,
+      instanceGroups: !config.instanceFleets,
       serviceRole: this.serviceRole,
       instanceRole: this.instanceRole,
       logUri: `s3://${this.logBucket.bucketName}/${LOG_PREFIX}`,
-      maxConcurrency,
-      stepConcurrencyLevel,
-      idleTimeout: autoTermination ? idleTimeout : undefined,
-      visibleToAllUsers: props.visibleToAllUsers ?? false,
-      securityConfiguration: props.securityConfiguration,
-      terminateGivenCluster: props.terminateGivenCluster ?? false,
+      maxConcurrency: config.maxConcurrency,
+      stepConcurrencyLevel: config.stepConcurrencyLevel,
+      idleTimeout: this.autoTerminationSupported(config.releaseLabel) ? config.idleTimeout : undefined,
+      visibleToAllUsers: config.visibleToAllUsers,
+      securityConfiguration: config.securityConfiguration,
+      terminateGivenCluster: config.terminateGivenCluster,
     });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'Runs the input\'s steps on an EMR cluster and terminates the cluster it created',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: props.timeout ?? Duration.hours(6),
+      timeout: config.timeout,
       tracingEnabled: true,
       logs: {
         destination: this.logGroup,
-        level: props.logLevel ?? sfn.LogLevel.ALL,
-        includeExecutionData: props.includeExecutionData ?? true,
+        level: config.logLevel,
+        includeExecutionData: config.includeExecutionData,
       },
     });
     acknowledgePipelineRole(this.stateMachine.role);
@@ -335,7 +327,7 @@ export class EmrPipeline extends Construct {
 
     const teardown = new Teardown(this, 'Teardown', {
       pipeline: this.stateMachine,
-      terminateGivenCluster: props.terminateGivenCluster ?? false,
+      terminateGivenCluster: config.terminateGivenCluster,
       logGroup: this.logGroup,
     });
     this.teardownStateMachine = teardown.stateMachine;
@@ -347,22 +339,22 @@ export class EmrPipeline extends Construct {
         metric: this.metricExecutionsFailed(),
         threshold: 1,
         description: 'An EMR pipeline execution failed (its cluster is being terminated)',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
       createAlarm(this, 'ExecutionsTimedOutAlarm', {
         metric: this.metricExecutionsTimedOut(),
         threshold: 1,
         description: 'An EMR pipeline execution timed out (its cluster is being terminated)',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
       createAlarm(this, 'ExecutionsAbortedAlarm', {
         metric: this.metricExecutionsAborted(),
         threshold: 1,
         description: 'An EMR pipeline execution was aborted (its cluster is being terminated)',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
       createAlarm(this, 'TeardownFailedAlarm', {
         metric: this.teardownStateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
         threshold: 1,
         description: 'The EMR pipeline teardown failed: a cluster may still be running (idle auto-termination is the backstop)',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
       createAlarm(this, 'TeardownUndeliveredAlarm', {
         metric: this.teardownDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
@@ -370,7 +362,7 @@ export class EmrPipeline extends Construct {
         }),
         threshold: 1,
         description: 'EventBridge could not start the EMR pipeline teardown: a cluster may still be running',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
     ];
   }
 
@@ -409,45 +401,15 @@ export class EmrPipeline extends Construct {
     return this.stateMachine.metricTime(props);
   }
 
-  /** Checks the props; returns whether the release supports idle auto-termination. */
-  private validate(props: EmrPipelineProps, maxConcurrency: number, releaseLabel: string): boolean {
-    if (!Token.isUnresolved(maxConcurrency) && (!Number.isInteger(maxConcurrency) || maxConcurrency < 0)) {
-      throw new Error(`maxConcurrency must be an integer >= 0 (0 means no limit), got ${maxConcurrency}`);
-    }
-    validateIntegerRange('stepConcurrencyLevel', props.stepConcurrencyLevel, 1, 256);
-    if (props.stepConcurrencyLevel !== undefined && allResolved(props.stepConcurrencyLevel, maxConcurrency)
-      && maxConcurrency > 0 && props.stepConcurrencyLevel < maxConcurrency) {
-      throw new Error(`stepConcurrencyLevel must be >= maxConcurrency so EMR can run every step the Map starts, got stepConcurrencyLevel ${props.stepConcurrencyLevel} and maxConcurrency ${maxConcurrency}`);
-    }
-    validateDurationRange('idleTimeout', props.idleTimeout, 'seconds', Duration.seconds(60), Duration.days(7));
-    validateDurationRange('timeout', props.timeout, 'seconds', Duration.seconds(1), Duration.days(365));
-    if (props.instanceFleets && (props.masterInstanceType || props.coreInstanceType || props.coreInstanceCount !== undefined)) {
-      throw new Error('instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount');
-    }
-    if (props.logBucket && props.logExpiration) {
-      throw new Error('logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket, whose lifecycle is its own');
-    }
-    // S3 lifecycle rules count whole days (Expiration.Days, a positive integer with no documented maximum).
-    validateDurationRange('logExpiration', props.logExpiration, 'days', Duration.days(1));
-    if (props.instanceFleets && props.instanceFleets.length === 0) {
-      throw new Error('instanceFleets must list at least the primary (MASTER) fleet, got an empty list');
-    }
-    const cores = props.coreInstanceCount;
-    if (cores !== undefined && !Token.isUnresolved(cores) && (!Number.isInteger(cores) || cores < 0)) {
-      throw new Error(`coreInstanceCount must be an integer >= 0 (0 makes a single-node cluster), got ${cores}`);
-    }
-
-    if (Token.isUnresolved(releaseLabel)) return true;
-    const release = parseReleaseLabel(releaseLabel);
-    if (!isAtLeast(release, STEP_CONCURRENCY_FLOOR)) {
-      throw new Error(`releaseLabel must be emr-5.28.0 or later (the first release with step concurrency), got ${releaseLabel}`);
-    }
-    if (!supportsAutoTermination(release)) {
-      Annotations.of(this).addWarningV2('cdk-serverless-patterns:emrPipelineNoIdleTermination',
-        `${releaseLabel} has no idle auto-termination (emr-5.30.0+ or emr-6.1.0+): created clusters get no idle-timeout backstop`);
-      return false;
-    }
-    return true;
+  /**
+   * Whether created clusters get an idle auto-termination policy: their release must have it
+   * (emr-5.30.0+ or emr-6.1.0+); without it the pipeline warns that there is no backstop.
+   */
+  private autoTerminationSupported(releaseLabel: string): boolean {
+    if (Token.isUnresolved(releaseLabel) || supportsAutoTermination(parseReleaseLabel(releaseLabel))) return true;
+    Annotations.of(this).addWarningV2('cdk-serverless-patterns:emrPipelineNoIdleTermination',
+      `${releaseLabel} has no idle auto-termination (emr-5.30.0+ or emr-6.1.0+): created clusters get no idle-timeout backstop`);
+    return false;
   }
 
   private createLogKey(): kms.Key {
@@ -468,11 +430,6 @@ export class EmrPipeline extends Construct {
     return key;
   }
 
-}
-
-function defaultStepConcurrency(maxConcurrency: number): number {
-  if (Token.isUnresolved(maxConcurrency)) return maxConcurrency;
-  return maxConcurrency === 0 ? 256 : Math.min(maxConcurrency, 256);
 }
 
 function withSum(props?: cloudwatch.MetricOptions): cloudwatch.MetricOptions {
