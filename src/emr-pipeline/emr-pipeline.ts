@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,14 +12,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { LOG_PREFIX, allowLogWrites, clusterNetwork, createInstanceRole, createLogBucket, createServiceRole } from './private/cluster-resources';
-import { acknowledgePipelineRole, clusterInstances, pipelineDefinition } from './private/definition';
+import { PipelineDefinitionProps, acknowledgePipelineRole, clusterInstances, pipelineDefinition } from './private/definition';
 import { parseReleaseLabel, supportsAutoTermination } from './private/release-label';
 import { EMR_PIPELINE_SPEC } from './private/spec';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
-import { acknowledgeChosenRetention } from '../common/guard';
-import { limitGrantsToAwsServices } from '../common/keys';
 import { resolveProps } from '../common/spec';
+import { createLoggedStateMachine, createStateMachineLogGroup } from '../common/state-machine';
 
 /**
  * The EMR-managed security groups of the pipeline's clusters. EMR adds the rules a cluster needs
@@ -263,16 +262,14 @@ export class EmrPipeline extends Construct {
 
     const config = resolveProps(EMR_PIPELINE_SPEC, props);
 
-    this.encryptionKey = config.encryptionKey ?? this.createLogKey();
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      // Step Functions delivers logs as vended logs: under /aws/vendedlogs/ CloudWatch Logs needs no
-      // resource policy entry per log group, whose 5,120-character limit an account with many state
-      // machines otherwise reaches and fails the deploy (aws-cdk#28900).
-      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
-      encryptionKey: this.encryptionKey,
+    const logging = createStateMachineLogGroup(this, {
+      encryptionKey: config.encryptionKey,
       retention: config.logRetention,
+      retentionProp: 'logRetention',
+      keyDescription: 'Encrypts the execution logs of an EMR pipeline',
     });
-    acknowledgeChosenRetention(this.logGroup, 'logRetention', config.logRetention);
+    this.encryptionKey = logging.encryptionKey;
+    this.logGroup = logging.logGroup;
 
     this.logBucket = config.logBucket ?? createLogBucket(this, config.logExpiration);
     this.serviceRole = config.serviceRole ?? createServiceRole(this);
@@ -287,7 +284,7 @@ export class EmrPipeline extends Construct {
     });
     this.securityGroups = network.securityGroups;
 
-    const definition = pipelineDefinition(this, {
+    const clusterConfig: PipelineDefinitionProps = {
       releaseLabel: config.releaseLabel,
       applications: config.applications,
       instances: {
@@ -307,18 +304,15 @@ export class EmrPipeline extends Construct {
       visibleToAllUsers: config.visibleToAllUsers,
       securityConfiguration: config.securityConfiguration,
       terminateGivenCluster: config.terminateGivenCluster,
-    });
+    };
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = createLoggedStateMachine(this, 'StateMachine', {
       comment: 'Runs the input\'s steps on an EMR cluster and terminates the cluster it created',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition: pipelineDefinition(this, clusterConfig),
       timeout: config.timeout,
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: config.logLevel,
-        includeExecutionData: config.includeExecutionData,
-      },
+      logGroup: this.logGroup,
+      level: config.logLevel,
+      includeExecutionData: config.includeExecutionData,
     });
     acknowledgePipelineRole(this.stateMachine.role);
     // At stack deletion the cleanup runs after the state machine is gone, so no execution can
@@ -339,22 +333,22 @@ export class EmrPipeline extends Construct {
         metric: this.metricExecutionsFailed(),
         threshold: 1,
         description: 'An EMR pipeline execution failed (its cluster is being terminated)',
-      }, config.alarmTopic),
+      }, props.alarmTopic),
       createAlarm(this, 'ExecutionsTimedOutAlarm', {
         metric: this.metricExecutionsTimedOut(),
         threshold: 1,
         description: 'An EMR pipeline execution timed out (its cluster is being terminated)',
-      }, config.alarmTopic),
+      }, props.alarmTopic),
       createAlarm(this, 'ExecutionsAbortedAlarm', {
         metric: this.metricExecutionsAborted(),
         threshold: 1,
         description: 'An EMR pipeline execution was aborted (its cluster is being terminated)',
-      }, config.alarmTopic),
+      }, props.alarmTopic),
       createAlarm(this, 'TeardownFailedAlarm', {
         metric: this.teardownStateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
         threshold: 1,
         description: 'The EMR pipeline teardown failed: a cluster may still be running (idle auto-termination is the backstop)',
-      }, config.alarmTopic),
+      }, props.alarmTopic),
       createAlarm(this, 'TeardownUndeliveredAlarm', {
         metric: this.teardownDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
@@ -362,7 +356,7 @@ export class EmrPipeline extends Construct {
         }),
         threshold: 1,
         description: 'EventBridge could not start the EMR pipeline teardown: a cluster may still be running',
-      }, config.alarmTopic),
+      }, props.alarmTopic),
     ];
   }
 
@@ -410,24 +404,6 @@ export class EmrPipeline extends Construct {
     Annotations.of(this).addWarningV2('cdk-serverless-patterns:emrPipelineNoIdleTermination',
       `${releaseLabel} has no idle auto-termination (emr-5.30.0+ or emr-6.1.0+): created clusters get no idle-timeout backstop`);
     return false;
-  }
-
-  private createLogKey(): kms.Key {
-    const key = new kms.Key(this, 'LogKey', {
-      description: 'Encrypts the execution logs of an EMR pipeline',
-      enableKeyRotation: true,
-    });
-    limitGrantsToAwsServices(key);
-    const stack = Stack.of(this);
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: '*' }) },
-      },
-    }));
-    return key;
   }
 
 }

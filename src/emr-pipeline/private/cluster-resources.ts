@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { EMR_MANAGED_POLICY_TAG, ManagedSecurityGroups } from './security-groups';
 import { ACCESS_LOG_BUCKET_GUARD_REASONS, LOG_BUCKET_GUARD_REASONS, acknowledgeGuardRules } from '../../common/guard';
 import { acknowledgeNagRule } from '../../common/nag';
+import { createAccessLogBucket, createSecureBucket } from '../../common/secure-bucket';
 import type { EmrPipelineSecurityGroups } from '../emr-pipeline';
 
 /** Where EMR writes cluster logs in the log bucket. */
@@ -14,42 +15,17 @@ export const LOG_PREFIX = 'emr-logs/';
 /** The log bucket EMR writes cluster logs to: SSE-S3, TLS only, its server access logs in a second bucket. */
 export function createLogBucket(scope: Construct, expiration: Duration): s3.Bucket {
   const lifecycleRules = [{ expiration, abortIncompleteMultipartUploadAfter: Duration.days(7) }];
-  const accessLogs = new s3.Bucket(scope, 'AccessLogBucket', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    lifecycleRules,
-  });
-  acknowledgeNagRule(accessLogs, 'AwsSolutions-S1',
-    'This bucket is the server access log destination of the EMR log bucket; logging it into itself would loop.');
+  const accessLogs = createAccessLogBucket(scope, 'AccessLogBucket',
+    'This bucket is the server access log destination of the EMR log bucket; logging it into itself would loop.', lifecycleRules);
   acknowledgeGuardRules(accessLogs, ACCESS_LOG_BUCKET_GUARD_REASONS);
-  const bucket = new s3.Bucket(scope, 'LogBucket', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  const bucket = createSecureBucket(scope, 'LogBucket', {
     lifecycleRules,
+    serverAccessLogs: { bucket: accessLogs, prefix: 'emr-log-bucket/' },
   });
   acknowledgeGuardRules(bucket, {
     ...LOG_BUCKET_GUARD_REASONS,
     s3_bucket_default_encryption_kms_check: 'EMR uploads cluster logs with the cluster\'s instance role, which SSE-S3 keeps free of key permissions; a KMS-encrypted bucket can be given as `logBucket`.',
   });
-  // Server access logs are delivered under a bucket policy, whatever the app's
-  // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy flag says: the ACL alternative is legacy.
-  (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
-    destinationBucketName: accessLogs.bucketName,
-    logFilePrefix: 'emr-log-bucket/',
-  };
-  accessLogs.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-    actions: ['s3:PutObject'],
-    resources: [accessLogs.arnForObjects('emr-log-bucket/*')],
-    conditions: {
-      ArnLike: { 'aws:SourceArn': bucket.bucketArn },
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    },
-  }));
   return bucket;
 }
 
