@@ -212,10 +212,11 @@ export interface EmrPipelineProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Customer-managed key that encrypts the execution log groups.
+   * Customer-managed key that encrypts the execution log group of both state machines (not the
+   * cluster logs in `logBucket`).
    * @default - a new key with rotation enabled
    */
-  readonly encryptionKey?: kms.IKey;
+  readonly logGroupEncryptionKey?: kms.IKey;
 
   /**
    * Topic notified when an alarm goes to ALARM and back to OK.
@@ -244,8 +245,8 @@ export class EmrPipeline extends Construct {
   public readonly teardownDeadLetterQueue: sqs.Queue;
   /** Execution logs of both state machines. */
   public readonly logGroup: logs.LogGroup;
-  /** The key encrypting the log group. */
-  public readonly encryptionKey: kms.IKey;
+  /** The key encrypting `logGroup`. */
+  public readonly logGroupEncryptionKey: kms.IKey;
   /** Where clusters write their logs. */
   public readonly logBucket: s3.IBucket;
   /** The EMR-managed security groups of created clusters (allow your data stores' access from them). */
@@ -263,12 +264,12 @@ export class EmrPipeline extends Construct {
     const config = resolveProps(EMR_PIPELINE_SPEC, props);
 
     const logging = createStateMachineLogGroup(this, {
-      encryptionKey: config.encryptionKey,
+      encryptionKey: config.logGroupEncryptionKey,
       retention: config.logRetention,
       retentionProp: 'logRetention',
       keyDescription: 'Encrypts the execution logs of an EMR pipeline',
     });
-    this.encryptionKey = logging.encryptionKey;
+    this.logGroupEncryptionKey = logging.encryptionKey;
     this.logGroup = logging.logGroup;
 
     this.logBucket = config.logBucket ?? createLogBucket(this, config.logExpiration);
@@ -401,7 +402,7 @@ export class EmrPipeline extends Construct {
    */
   private autoTerminationSupported(releaseLabel: string): boolean {
     if (Token.isUnresolved(releaseLabel) || supportsAutoTermination(parseReleaseLabel(releaseLabel))) return true;
-    Annotations.of(this).addWarningV2('cdk-serverless-patterns:emrPipelineNoIdleTermination',
+    Annotations.of(this).addWarningV2('cdk-serverless-patterns:EmrPipeline:noIdleTermination',
       `${releaseLabel} has no idle auto-termination (emr-5.30.0+ or emr-6.1.0+): created clusters get no idle-timeout backstop`);
     return false;
   }

@@ -98,6 +98,6 @@ export const EMR_PIPELINE_SPEC = defineSpec<EmrPipelineProps>()({
   logLevel: { kind: { kind: 'oneOf', values: Object.values(sfn.LogLevel) }, default: sfn.LogLevel.ALL, defaultDoc: 'sfn.LogLevel.ALL' },
   includeExecutionData: { kind: { kind: 'boolean' }, default: true },
   logRetention: { kind: { kind: 'other' }, default: logs.RetentionDays.ONE_YEAR, defaultDoc: 'logs.RetentionDays.ONE_YEAR' },
-  encryptionKey: { kind: { kind: 'other' }, defaultDoc: '- a new key with rotation enabled' },
+  logGroupEncryptionKey: { kind: { kind: 'other' }, defaultDoc: '- a new key with rotation enabled' },
   alarmTopic: { kind: { kind: 'other' }, defaultDoc: '- alarms without actions', readmeDefault: 'notify `alarmTopic` if given' },
 });

@@ -141,7 +141,7 @@ function toProps(d: Draft, stack: Stack): EmrPipelineProps {
     logLevel: d.logLevel === undefined ? undefined : sfn.LogLevel[d.logLevel],
     includeExecutionData: d.includeExecutionData,
     logRetention: d.logRetention,
-    encryptionKey: d.ownKey ? new kms.Key(stack, 'MyKey', { enableKeyRotation: true }) : undefined,
+    logGroupEncryptionKey: d.ownKey ? new kms.Key(stack, 'MyKey', { enableKeyRotation: true }) : undefined,
     alarmTopic: d.alarmTopic
       ? new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: new kms.Key(stack, 'AlarmsKey', { enableKeyRotation: true }) })
       : undefined,
