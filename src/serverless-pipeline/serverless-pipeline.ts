@@ -128,7 +128,6 @@ export class ServerlessPipeline extends Construct {
     this.repository = source.repository;
     this.installCommands = props.installCommands ?? ['npm ci'];
 
-    // S3 server access logs can only be delivered to an SSE-S3 bucket.
     this.accessLogsBucket = createAccessLogBucket(this, 'AccessLogsBucket',
       "This bucket is the artifact bucket's server access log destination; logging it to itself would loop and to another bucket only move the finding.");
     acknowledgeGuardRules(this.accessLogsBucket, { ...ACCESS_LOG_BUCKET_GUARD_REASONS, s3_lifecycle_policy_check: NO_EXPIRY_REASON });
