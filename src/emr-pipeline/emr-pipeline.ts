@@ -406,7 +406,6 @@ export class EmrPipeline extends Construct {
       `${releaseLabel} has no idle auto-termination (emr-5.30.0+ or emr-6.1.0+): created clusters get no idle-timeout backstop`);
     return false;
   }
-
 }
 
 function withSum(props?: cloudwatch.MetricOptions): cloudwatch.MetricOptions {
