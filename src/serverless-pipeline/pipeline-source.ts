@@ -61,7 +61,7 @@ export abstract class PipelineSource {
    */
   public static codeCommit(repository: codecommit.IRepository, branch?: string): PipelineSource {
     const checkedBranch = validateBranch(branch ?? 'main');
-    return new BoundSource(() => ({
+    return new ExistingRepositorySource(() => ({
       input: pipelines.CodePipelineSource.codeCommit(repository, checkedBranch),
       repository,
     }));
@@ -83,7 +83,7 @@ export abstract class PipelineSource {
     if (!Token.isUnresolved(connectionArn) && !/^arn:[\w-]+:(codestar-connections|codeconnections):/.test(connectionArn)) {
       throw new Error(`connectionArn must be a CodeStar (or CodeConnections) connection ARN, got '${connectionArn}'`);
     }
-    return new BoundSource(() => ({
+    return new ExistingRepositorySource(() => ({
       input: pipelines.CodePipelineSource.connection(repoString, checkedBranch, { connectionArn }),
     }));
   }
@@ -99,7 +99,8 @@ function validateBranch(branch: string): string {
   return branch;
 }
 
-class BoundSource extends PipelineSource {
+/** A source on a repository that exists already (CodeCommit, or hosted behind a connection): nothing to define. */
+class ExistingRepositorySource extends PipelineSource {
   constructor(private readonly produce: () => PipelineSourceConfig) {
     super();
   }
