@@ -508,6 +508,15 @@ describe('DurableSubscriber validation', () => {
       (value) => build({ consumerProps: { ...consumerProps, timeout: value }, visibilityTimeout: Duration.hours(12) }));
   });
 
+  test('a visibility timeout below the timeout of a given consumer (through its alias)', () => {
+    const stack = new Stack(new App(), 'S');
+    const fn = userFunction(stack, 'Consumer', Duration.seconds(15));
+    const consumer = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn.currentVersion });
+    expect(() => new DurableSubscriber(stack, 'Sub', { consumer, visibilityTimeout: Duration.seconds(14) }))
+      .toThrow("the consumer's timeout (15 seconds) must be <= visibilityTimeout (14 seconds)");
+    expect(() => new DurableSubscriber(stack, 'Sub2', { consumer, visibilityTimeout: Duration.seconds(15) })).not.toThrow();
+  });
+
   test('batch sizes at the limits are accepted', () => {
     expect(() => build({ batchSize: 10 })).not.toThrow();
     expect(() => build({ batchSize: 10_000, maxBatchingWindow: Duration.minutes(5) })).not.toThrow();

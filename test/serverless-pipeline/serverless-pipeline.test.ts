@@ -513,6 +513,9 @@ describe('validation', () => {
     expect(() => PipelineSource.newCodeCommitRepository('ok', { branch: ' ' })).toThrow(/branch must be a non-empty branch name without whitespace, got ' '/);
     expect(() => PipelineSource.connection('my-service', 'main', CONNECTION_ARN)).toThrow(/repoString must be 'owner\/repository', got 'my-service'/);
     expect(() => PipelineSource.connection('o/r', 'main', 'arn:aws:iam::1:role/x')).toThrow(/connectionArn must be a CodeStar \(or CodeConnections\) connection ARN, got 'arn:aws:iam::1:role\/x'/);
+    const token = (value: string) => Lazy.string({ produce: () => value });
+    expect(() => PipelineSource.connection(token('no-slash'), token('a b'), token('x'))).not.toThrow();
+    expect(() => PipelineSource.newCodeCommitRepository(token('my repo'), { branch: token(' ') })).not.toThrow();
   });
 });
 

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { defineSpec } from '../../common/spec';
 import { validateOrder } from '../../common/validation';
 import type { LatencyGateOptions } from '../latency-gate';
+import type { NewCodeCommitRepositoryOptions } from '../pipeline-source';
 import type { ServerlessPipelineProps, ServerlessStageOptions } from '../serverless-pipeline';
 
 export const SERVERLESS_PIPELINE_SPEC = defineSpec<ServerlessPipelineProps>()({
@@ -37,6 +38,30 @@ export const SERVERLESS_PIPELINE_SPEC = defineSpec<ServerlessPipelineProps>()({
 export const SERVERLESS_STAGE_SPEC = defineSpec<ServerlessStageOptions>()({
   manualApproval: { kind: { kind: 'boolean' }, default: false },
   latencyGates: { kind: { kind: 'other' }, default: () => [], defaultDoc: '- no gate' },
+});
+
+/** The arguments of the `PipelineSource` factories, with the options of a new repository. */
+export interface PipelineSourceSettings extends NewCodeCommitRepositoryOptions {
+  readonly repositoryName?: string;
+  readonly repoString?: string;
+  readonly connectionArn?: string;
+}
+
+export const PIPELINE_SOURCE_SPEC = defineSpec<PipelineSourceSettings>()({
+  repositoryName: {
+    // CodeCommit's limits on a repository name.
+    kind: { kind: 'string', pattern: /^[\w.-]{1,100}$/, expected: "1-100 letters, digits, '.', '_' or '-'" },
+  },
+  branch: {
+    kind: { kind: 'string', pattern: /^\S+$/, expected: 'a non-empty branch name without whitespace' },
+    default: 'main',
+    defaultDoc: "'main'",
+  },
+  description: { kind: { kind: 'other' }, defaultDoc: '- none' },
+  repoString: { kind: { kind: 'string', pattern: /^[^/\s]+\/[^/\s]+$/, expected: "'owner/repository'" } },
+  connectionArn: {
+    kind: { kind: 'string', pattern: /^arn:[\w-]+:(codestar-connections|codeconnections):/, expected: 'a CodeStar (or CodeConnections) connection ARN' },
+  },
 });
 
 /** A gate's options with what they are checked against: the alias it probes. */
