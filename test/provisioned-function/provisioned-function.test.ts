@@ -1,5 +1,5 @@
 import { App, CfnParameter, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -403,6 +403,11 @@ describe('ProvisionedFunction overrides', () => {
     expectMetric(fn.metricErrors(), 'Errors', 'Sum');
     expectMetric(fn.metricDuration(), 'Duration', 'Average');
     expectMetric(fn.metricThrottles(), 'Throttles', 'Sum');
+    expectMetric(fn.metricProvisionedConcurrentExecutions(), 'ProvisionedConcurrentExecutions', 'Maximum');
+    expectMetric(fn.metric('ProvisionedConcurrencyInvocations'), 'ProvisionedConcurrencyInvocations', 'Average');
+    // The library's default period (aws-cdk-lib's); metricNewVersionErrors alone has 1 minute.
+    expect(fn.metricProvisionedConcurrentExecutions().period.toMinutes()).toBe(5);
+    expect(fn.metricNewVersionErrors().period.toMinutes()).toBe(1);
     expect(fn.metricDuration({ statistic: 'p99', period: Duration.minutes(1) }).statistic).toBe('p99');
   });
 
@@ -536,6 +541,27 @@ describe('ProvisionedFunction validation', () => {
   test('snapStart cannot be combined with provisioned concurrency', () => {
     expect(synthError({ snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS }))
       .toThrow('snapStart cannot be combined with provisioned concurrency');
+  });
+
+  // Lambda's MaximumRetryAttempts of the alias's EventInvokeConfig is 0-2: our error names the prop.
+  test.each([-1, 3, 1.5])('retryAttempts %p is rejected', (value) => {
+    expect(synthError({ retryAttempts: value })).toThrow(`retryAttempts must be an integer between 0 and 2, got ${value}`);
+  });
+
+  test('a traffic hook without a known role gets one warning id, the message naming the hook', () => {
+    const stack = new Stack(new App(), 'S');
+    const imported = lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:hook', sameEnvironment: true,
+    });
+    new ProvisionedFunction(stack, 'Api', {
+      ...base,
+      deployment: { deploymentConfig: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE, preHook: imported, postHook: imported },
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('/S/Api', Match.stringLikeRegexp('has no known role'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/^deployment\.preHook has no known role: .*\[ack: cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole\]$/),
+      expect.stringMatching(/^deployment\.postHook has no known role: .*\[ack: cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole\]$/),
+    ]);
   });
 
   test('tokens are never rejected', () => {
