@@ -129,6 +129,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 });
 
+// Tests live in test/ only: projen also adds its default patterns, whose `*(*.)@(spec|test).ts`
+// matches src/<construct>/private/spec.ts (a props spec, not a test).
+project.package.file.addOverride('jest.testMatch', ['<rootDir>/test/**/*.test.ts']);
+
 // The floors of the peerDependencies aws-cdk-lib and constructs: the library is built and tested on
 // them (projen's own pinning is off, see peerDependencyOptions; constructs must come after the project
 // is made, which replaces any constructs devDependency given before).
