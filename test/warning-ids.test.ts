@@ -1,0 +1,110 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+/**
+ * Warning ids (`Annotations.of(x).addWarningV2(id, message)`) are API: users acknowledge them by id.
+ * One style: `cdk-serverless-patterns:<ConstructClass>:<camelCaseName>`, the id a literal (so that a
+ * user can find it in the source), the class one the library exports.
+ */
+const SRC = path.join(__dirname, '..', 'src');
+const ID_STYLE = /^cdk-serverless-patterns:([A-Z][A-Za-z]+):[a-z][A-Za-z]+$/;
+
+/**
+ * Ids of today that do not follow the style yet, renamed by the constructs' own changes: remove each
+ * entry as its rename lands (the second test fails on an entry no source has any more).
+ */
+const RENAMES_PENDING: readonly string[] = [
+  'cdk-serverless-patterns:auroraIamFunctionNoDeletionProtection',
+  'cdk-serverless-patterns:emrPipelineNoIdleTermination',
+  'cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole${name}',
+];
+
+interface WarningId {
+  /** The id as written (a template literal's text, substitutions included). */
+  readonly id: string;
+  readonly literal: boolean;
+  readonly where: string;
+}
+
+/** The first argument of every `addWarningV2(...)` call in `source`. */
+function warningIds(source: ts.SourceFile): WarningId[] {
+  const found: WarningId[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'addWarningV2') {
+      const arg = node.arguments[0];
+      const literal = arg !== undefined && ts.isStringLiteralLike(arg);
+      const where = `${path.basename(source.fileName)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+      const text = arg === undefined ? '' : literal ? arg.text : arg.getText(source).replace(/^`|`$/g, '');
+      found.push({ id: text, literal, where });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** Classes a source file exports. */
+function exportedClasses(source: ts.SourceFile): string[] {
+  return source.statements
+    .filter((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name !== undefined
+      && (ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
+    .map((s) => s.name!.text);
+}
+
+/** What is wrong with each id, one line each (an empty list when all follow the style). */
+function nonConforming(ids: readonly WarningId[], classes: readonly string[]): string[] {
+  return ids.flatMap(({ id, literal, where }) => {
+    if (!literal) return [`${where}: ${id} is not a string literal`];
+    const match = ID_STYLE.exec(id);
+    if (!match) return [`${where}: ${id} does not match ${ID_STYLE.source}`];
+    if (!classes.includes(match[1])) return [`${where}: ${id} does not name an exported class`];
+    return [];
+  });
+}
+
+function sourceFiles(dir: string): ts.SourceFile[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(file);
+    if (!entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) return [];
+    return [ts.createSourceFile(file, fs.readFileSync(file, 'utf-8'), ts.ScriptTarget.Latest, true)];
+  });
+}
+
+const sources = sourceFiles(SRC);
+const ids = sources.flatMap(warningIds);
+const classes = sources.flatMap(exportedClasses);
+const pending = (line: string) => RENAMES_PENDING.some((id) => line.includes(`: ${id} `));
+
+test('the scan sees the warnings of the library', () => {
+  expect(ids.map((w) => w.id)).toEqual(expect.arrayContaining([
+    'cdk-serverless-patterns:DurableSubscriber:lowMaxReceiveCount',
+    'cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers',
+  ]));
+});
+
+test('every warning id is cdk-serverless-patterns:<ConstructClass>:<camelCaseName>', () => {
+  expect(nonConforming(ids, classes).filter((line) => !pending(line))).toEqual([]);
+});
+
+test('every pending rename is still pending (remove the renamed ones from RENAMES_PENDING)', () => {
+  expect(RENAMES_PENDING.filter((id) => !ids.some((w) => w.id === id))).toEqual([]);
+});
+
+test('a warning id out of style is reported', () => {
+  const source = ts.createSourceFile('fake.ts', [
+    'export class FakeConstruct {}',
+    "Annotations.of(this).addWarningV2('cdk-serverless-patterns:FakeConstruct:goodName', 'ok');",
+    "Annotations.of(this).addWarningV2('cdk-serverless-patterns:fakeConstructBadName', 'no class');",
+    "Annotations.of(this).addWarningV2('cdk-serverless-patterns:FakeConstruct:BadName', 'not camelCase');",
+    "Annotations.of(this).addWarningV2('cdk-serverless-patterns:NotAClass:name', 'unknown class');",
+    'Annotations.of(this).addWarningV2(`cdk-serverless-patterns:FakeConstruct:hook${name}`, \'built\');',
+  ].join('\n'), ts.ScriptTarget.Latest, true);
+  expect(nonConforming(warningIds(source), exportedClasses(source))).toEqual([
+    `fake.ts:3: cdk-serverless-patterns:fakeConstructBadName does not match ${ID_STYLE.source}`,
+    `fake.ts:4: cdk-serverless-patterns:FakeConstruct:BadName does not match ${ID_STYLE.source}`,
+    'fake.ts:5: cdk-serverless-patterns:NotAClass:name does not name an exported class',
+    'fake.ts:6: cdk-serverless-patterns:FakeConstruct:hook${name} is not a string literal',
+  ]);
+});
