@@ -44,7 +44,7 @@ const CASES: Record<string, { banned: string[]; allowed: string[] }> = {
   },
 };
 
-let eslint: ESLint;
+let eslint: Pick<ESLint, 'lintText' | 'lintFiles'>;
 // A real cycle on disk: import/no-cycle finds cycles in the graph of the files as they are on disk.
 const CYCLE_DIR = path.join(ROOT, 'src', 'common', `layering-cycle-${process.pid}`);
 beforeAll(async () => {
