@@ -5,7 +5,7 @@ import * as ts from 'typescript';
 /**
  * Warning ids (`Annotations.of(x).addWarningV2(id, message)`) are API: users acknowledge them by id.
  * One style: `cdk-serverless-patterns:<ConstructClass>:<camelCaseName>`, the id a literal (so that a
- * user can find it in the source), the class one the library exports.
+ * user can find it in the source), the class one the library exports; the README names no other id.
  */
 const SRC = path.join(__dirname, '..', 'src');
 const ID_STYLE = /^cdk-serverless-patterns:([A-Z][A-Za-z]+):[a-z][A-Za-z]+$/;
@@ -23,20 +23,26 @@ const RENAMES_PENDING: readonly string[] = [
 interface WarningId {
   /** The id as written (a template literal's text, substitutions included). */
   readonly id: string;
-  readonly literal: boolean;
+  /** `none`: an `addWarning` call, which takes no id. */
+  readonly form: 'literal' | 'expression' | 'none';
   readonly where: string;
 }
 
-/** The first argument of every `addWarningV2(...)` call in `source`. */
+const whereIs = (source: ts.SourceFile, node: ts.Node) =>
+  `${path.basename(source.fileName)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+
+/** The first argument of every `addWarningV2(...)` call in `source`, and every `addWarning(...)`. */
 function warningIds(source: ts.SourceFile): WarningId[] {
   const found: WarningId[] = [];
   const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'addWarning') {
+      found.push({ id: '', form: 'none', where: whereIs(source, node) });
+    }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'addWarningV2') {
       const arg = node.arguments[0];
       const literal = arg !== undefined && ts.isStringLiteralLike(arg);
-      const where = `${path.basename(source.fileName)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
       const text = arg === undefined ? '' : literal ? arg.text : arg.getText(source).replace(/^`|`$/g, '');
-      found.push({ id: text, literal, where });
+      found.push({ id: text, form: literal ? 'literal' : 'expression', where: whereIs(source, node) });
     }
     ts.forEachChild(node, visit);
   };
@@ -54,8 +60,9 @@ function exportedClasses(source: ts.SourceFile): string[] {
 
 /** What is wrong with each id, one line each (an empty list when all follow the style). */
 function nonConforming(ids: readonly WarningId[], classes: readonly string[]): string[] {
-  return ids.flatMap(({ id, literal, where }) => {
-    if (!literal) return [`${where}: ${id} is not a string literal`];
+  return ids.flatMap(({ id, form, where }) => {
+    if (form === 'none') return [`${where}: addWarning has no id: use addWarningV2`];
+    if (form === 'expression') return [`${where}: ${id} is not a string literal`];
     const match = ID_STYLE.exec(id);
     if (!match) return [`${where}: ${id} does not match ${ID_STYLE.source}`];
     if (!classes.includes(match[1])) return [`${where}: ${id} does not name an exported class`];
@@ -92,6 +99,12 @@ test('every pending rename is still pending (remove the renamed ones from RENAME
   expect(RENAMES_PENDING.filter((id) => !ids.some((w) => w.id === id))).toEqual([]);
 });
 
+test('the ids the README names are ids the library emits', () => {
+  const readme = fs.readFileSync(path.join(SRC, '..', 'README.md'), 'utf-8');
+  const named = [...readme.matchAll(/`(cdk-serverless-patterns:[A-Za-z]+(?::[A-Za-z]+)?)`/g)].map((m) => m[1]);
+  expect(named.filter((id) => !ids.some((w) => w.id === id))).toEqual([]);
+});
+
 test('a warning id out of style is reported', () => {
   const source = ts.createSourceFile('fake.ts', [
     'export class FakeConstruct {}',
@@ -100,11 +113,13 @@ test('a warning id out of style is reported', () => {
     "Annotations.of(this).addWarningV2('cdk-serverless-patterns:FakeConstruct:BadName', 'not camelCase');",
     "Annotations.of(this).addWarningV2('cdk-serverless-patterns:NotAClass:name', 'unknown class');",
     'Annotations.of(this).addWarningV2(`cdk-serverless-patterns:FakeConstruct:hook${name}`, \'built\');',
+    "Annotations.of(this).addWarning('no id');",
   ].join('\n'), ts.ScriptTarget.Latest, true);
   expect(nonConforming(warningIds(source), exportedClasses(source))).toEqual([
     `fake.ts:3: cdk-serverless-patterns:fakeConstructBadName does not match ${ID_STYLE.source}`,
     `fake.ts:4: cdk-serverless-patterns:FakeConstruct:BadName does not match ${ID_STYLE.source}`,
     'fake.ts:5: cdk-serverless-patterns:NotAClass:name does not name an exported class',
     'fake.ts:6: cdk-serverless-patterns:FakeConstruct:hook${name} is not a string literal',
+    'fake.ts:7: addWarning has no id: use addWarningV2',
   ]);
 });
