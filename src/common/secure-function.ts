@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeGuardRule } from './guard';
 import { acknowledgeNagRule } from './nag';
+import type { PropKind } from './spec';
 import { validateDurationRange } from './validation';
 
 /** Defaults a construct applies to the functions it defines, when the user gives none. */
@@ -15,6 +16,12 @@ export const SECURE_FUNCTION_DEFAULTS = {
   logRetention: logs.RetentionDays.ONE_YEAR,
 };
 
+/** Lambda's range of a function's `timeout`, in whole seconds (the spec kind of a construct that takes one). */
+export const FUNCTION_TIMEOUT = { kind: 'duration', unit: 'seconds', min: Duration.seconds(1), max: Duration.minutes(15) } as const satisfies PropKind;
+
+/** Lambda's range of an asynchronous invocation's `maxEventAge`, in whole seconds. */
+export const FUNCTION_MAX_EVENT_AGE = { kind: 'duration', unit: 'seconds', min: Duration.minutes(1), max: Duration.hours(6) } as const satisfies PropKind;
+
 /**
  * Lambda's limits on the durations of function props the user gives (`prefix` is how the
  * construct's props name them, e.g. `consumerProps.`): both are counted in whole seconds
@@ -23,8 +30,8 @@ export const SECURE_FUNCTION_DEFAULTS = {
  * @see https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
  */
 export function validateFunctionDurations(props: lambda.FunctionOptions, prefix = ''): void {
-  validateDurationRange(`${prefix}timeout`, props.timeout, 'seconds', Duration.seconds(1), Duration.minutes(15));
-  validateDurationRange(`${prefix}maxEventAge`, props.maxEventAge, 'seconds', Duration.minutes(1), Duration.hours(6));
+  validateDurationRange(`${prefix}timeout`, props.timeout, 'seconds', FUNCTION_TIMEOUT.min, FUNCTION_TIMEOUT.max);
+  validateDurationRange(`${prefix}maxEventAge`, props.maxEventAge, 'seconds', FUNCTION_MAX_EVENT_AGE.min, FUNCTION_MAX_EVENT_AGE.max);
 }
 
 /**

@@ -7,10 +7,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { validateProvisionedFunctionProps } from './private/validate';
+import { PROVISIONED_FUNCTION_SPEC, ProvisionedFunctionConfig } from './private/spec';
 import { createAlarm } from '../common/alarms';
 import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue, nagResourceText } from '../common/nag';
 import { createSecureFunction, literalEventAge, writeEventAgeToken } from '../common/secure-function';
+import { resolveProps } from '../common/spec';
 
 /**
  * A scheduled change of the auto-scaling bounds, e.g. a higher floor during business hours.
@@ -223,21 +224,20 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: ProvisionedFunctionProps) {
     super(scope, id);
-    validateProvisionedFunctionProps(props);
-
+    const config = resolveProps(PROVISIONED_FUNCTION_SPEC, props);
     const {
       aliasName, provisionedConcurrency, autoScaling, deployment, alarmTopic,
       onFailure, onSuccess, maxEventAge, retryAttempts,
       ...functionProps
-    } = props;
+    } = config;
 
     this.lambdaFunction = createSecureFunction(this, 'Function', functionProps);
     this.grantPrincipal = this.lambdaFunction.grantPrincipal;
-    this.acknowledgeDeadLetterQueue(props);
+    this.acknowledgeDeadLetterQueue(config);
 
     this.version = this.lambdaFunction.currentVersion;
     this.alias = new lambda.Alias(this, 'Alias', {
-      aliasName: aliasName ?? 'live',
+      aliasName,
       version: this.version,
       // An EventInvokeConfig on the function would apply to $LATEST only, which nobody invokes.
       onFailure,
@@ -246,7 +246,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
       retryAttempts,
     });
     writeEventAgeToken(this.alias, maxEventAge);
-    this.provisionedConcurrencyFloor = autoScaling?.minCapacity ?? provisionedConcurrency;
+    this.provisionedConcurrencyFloor = autoScaling ? autoScaling.minCapacity : provisionedConcurrency;
     if (!autoScaling) {
       // Set on the L1: the L2 compares the value with 0 and so rejects a token (a negative number).
       (this.alias.node.defaultChild as lambda.CfnAlias).provisionedConcurrencyConfig = {
@@ -261,8 +261,8 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
         minCapacity: this.provisionedConcurrencyFloor,
         maxCapacity: autoScaling.maxCapacity,
       });
-      this.scalableTarget.scaleOnUtilization({ utilizationTarget: autoScaling.utilizationTarget ?? 0.7 });
-      for (const s of autoScaling.schedules ?? []) {
+      this.scalableTarget.scaleOnUtilization({ utilizationTarget: autoScaling.utilizationTarget });
+      for (const s of autoScaling.schedules) {
         this.scalableTarget.scaleOnSchedule(s.name, {
           schedule: s.schedule,
           minCapacity: s.minCapacity,
@@ -301,7 +301,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
         deploymentConfig: deployment.deploymentConfig,
         alarms: [
           this.newVersionErrorsAlarm,
-          ...(deployment.alarms ?? []),
+          ...deployment.alarms,
           ...(deployment.rollbackOnConstructAlarms ? this.alarms : []),
         ],
         // Explicit rather than aws-cdk's defaults: a failed hook and any alarm both roll back; a
@@ -333,7 +333,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    */
   private grantHookStatus(name: string, hook: lambda.IFunction): void {
     if (!hook.role) {
-      Annotations.of(this).addWarningV2(`cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole${name}`,
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole',
         `deployment.${name === 'PreHook' ? 'preHook' : 'postHook'} has no known role: grant it codedeploy:PutLifecycleEventHookExecutionStatus on "*" yourself, or the hook cannot report its result`);
       return;
     }
@@ -446,7 +446,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    * cdk-nag's Serverless-LambdaDLQ wants a dead-letter target. A DLQ given in props satisfies
    * it; otherwise the finding is acknowledged with the reason that applies.
    */
-  private acknowledgeDeadLetterQueue(props: ProvisionedFunctionProps): void {
+  private acknowledgeDeadLetterQueue(props: ProvisionedFunctionConfig): void {
     acknowledgeNoDeadLetterQueue(this.lambdaFunction,
       'Provisioned concurrency serves synchronous callers (API Gateway, SDK RequestResponse) through the alias; they receive errors directly and a DLQ would never be used. Asynchronous users pass deadLetterQueue or onFailure.', props);
   }

@@ -12,21 +12,10 @@ import { createAlarm } from '../common/alarms';
 import { grantMappingAccess, onFailureDestination, resolveConsumer } from '../common/consumer';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue } from '../common/secure-queue';
-import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { resolveProps } from '../common/spec';
 import { reservedConcurrencyOf } from './private/function-facts';
+import { BoundStreamProcessorConfig, STREAM_PROCESSOR_SPEC, resolveWithSource } from './private/spec';
 import { StreamSource } from './stream-source';
-
-/** Defaults of the failure handling, chosen where Lambda's own defaults lose or block records. */
-const DEFAULTS = {
-  startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-  batchSize: 100,
-  parallelizationFactor: 1,
-  retryAttempts: 3,
-  maxRecordAge: Duration.hours(1),
-};
-
-/** Minimum retention of any Kinesis stream and the fixed retention of a DynamoDB stream. */
-const MIN_STREAM_RETENTION = Duration.hours(24);
 
 /** The event source options of a stream processor: how records are read, batched and retried. */
 export interface StreamProcessorOptions {
@@ -39,8 +28,8 @@ export interface StreamProcessorOptions {
   readonly startingPosition?: lambda.StartingPosition;
 
   /**
-   * The time to start reading from, in Unix time seconds, with `StartingPosition.AT_TIMESTAMP`
-   * (Kinesis only).
+   * The time to start reading from, in Unix time seconds: required with `StartingPosition.AT_TIMESTAMP`
+   * (Kinesis only), and refused with any other starting position.
    *
    * @default - none
    */
@@ -120,7 +109,7 @@ export interface StreamProcessorOptions {
   readonly filters?: Array<{ [key: string]: unknown }>;
 
   /**
-   * Customer-managed key to encrypt the filter criteria with.
+   * Customer-managed key to encrypt the filter criteria with (requires `filters`).
    *
    * @default - an AWS-owned key
    */
@@ -227,43 +216,32 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: StreamProcessorProps) {
     super(scope, id);
-    validateOptions(props);
-    if (props.onFailureQueue && props.onFailureTopic) {
-      throw new Error('StreamProcessor: give at most one of onFailureQueue and onFailureTopic, got both');
-    }
+    // The props checked and defaulted; their relations with the source once it is bound (below).
+    const options = resolveProps(STREAM_PROCESSOR_SPEC, props);
 
-    ({ consumer: this.consumer, lambdaFunction: this.lambdaFunction } = resolveConsumer(this, props,
+    ({ consumer: this.consumer, lambdaFunction: this.lambdaFunction } = resolveConsumer(this, options,
       'records that fail go to the mapping\'s on-failure destination.'));
     this.grantPrincipal = this.consumer.grantPrincipal;
 
-    const source = props.source.bind(this);
+    const source = options.source.bind(this);
     this.stream = source.stream;
     this.streamConsumer = source.streamConsumer;
     this.table = source.table;
-    if (this.table && props.startingPosition === lambda.StartingPosition.AT_TIMESTAMP) {
-      throw new Error('startingPosition AT_TIMESTAMP is supported for Kinesis sources only; a DynamoDB stream starts at TRIM_HORIZON or LATEST');
-    }
-
-    this.maxRecordAge = props.maxRecordAge ?? DEFAULTS.maxRecordAge;
-    if (source.retentionPeriod && allResolved(this.maxRecordAge, source.retentionPeriod)
-      && this.maxRecordAge.toSeconds() > source.retentionPeriod.toSeconds()) {
-      throw new Error(
-        `maxRecordAge must be at most the stream's retention period of ${source.retentionPeriod.toHumanString()}, got ${this.maxRecordAge.toHumanString()}`,
-      );
-    }
+    const config = resolveWithSource(options, source);
+    this.maxRecordAge = config.maxRecordAge;
 
     const statements = [...source.policyStatements];
     let onFailure: lambda.IEventSourceDlq;
-    if (props.onFailureTopic) {
-      this.onFailureTopic = props.onFailureTopic;
-      onFailure = onFailureDestination(props.onFailureTopic.topicArn);
-      statements.push(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.onFailureTopic.topicArn] }));
-      if (props.onFailureTopic.masterKey) {
+    if (config.onFailureTopic) {
+      this.onFailureTopic = config.onFailureTopic;
+      onFailure = onFailureDestination(config.onFailureTopic.topicArn);
+      statements.push(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [config.onFailureTopic.topicArn] }));
+      if (config.onFailureTopic.masterKey) {
         // What a publisher to an SSE topic needs on its key (what topic.grantPublish grants).
-        statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [props.onFailureTopic.masterKey.keyArn] }));
+        statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [config.onFailureTopic.masterKey.keyArn] }));
       }
     } else {
-      this.onFailureQueue = props.onFailureQueue ?? createDeadLetterQueue(this, 'OnFailureQueue');
+      this.onFailureQueue = config.onFailureQueue ?? createDeadLetterQueue(this, 'OnFailureQueue');
       onFailure = onFailureDestination(this.onFailureQueue.queueArn);
       statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.onFailureQueue.queueArn] }));
       if (this.onFailureQueue.encryptionMasterKey) {
@@ -272,24 +250,23 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       }
     }
 
-    const parallelizationFactor = props.parallelizationFactor ?? DEFAULTS.parallelizationFactor;
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.consumer,
       eventSourceArn: source.eventSourceArn,
-      startingPosition: props.startingPosition ?? DEFAULTS.startingPosition,
-      startingPositionTimestamp: props.startingPositionTimestamp,
-      batchSize: props.batchSize ?? DEFAULTS.batchSize,
-      maxBatchingWindow: props.maxBatchingWindow,
-      parallelizationFactor,
-      bisectBatchOnError: props.bisectBatchOnError ?? true,
-      retryAttempts: props.retryAttempts ?? DEFAULTS.retryAttempts,
+      startingPosition: config.startingPosition,
+      startingPositionTimestamp: config.startingPositionTimestamp,
+      batchSize: config.batchSize,
+      maxBatchingWindow: config.maxBatchingWindow,
+      parallelizationFactor: config.parallelizationFactor,
+      bisectBatchOnError: config.bisectBatchOnError,
+      retryAttempts: config.retryAttempts,
       // EventSourceMapping compares a token's placeholder number with 60 s and throws: the L1 takes it below.
       maxRecordAge: this.maxRecordAge.isUnresolved() ? undefined : this.maxRecordAge,
-      reportBatchItemFailures: props.reportBatchItemFailures ?? true,
-      tumblingWindow: props.tumblingWindow,
-      filters: props.filters,
-      filterEncryption: props.filterEncryption,
-      enabled: props.enabled,
+      reportBatchItemFailures: config.reportBatchItemFailures,
+      tumblingWindow: config.tumblingWindow,
+      filters: config.filters,
+      filterEncryption: config.filterEncryption,
+      enabled: config.enabled,
       onFailure,
     });
 
@@ -308,14 +285,14 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
         acknowledgeNagRule(policy, 'AwsSolutions-IAM5[Resource::*]',
           'dynamodb:ListStreams, which Lambda needs to read a DynamoDB stream, accepts no resource but `*` (service authorization reference).');
       }
-      if (props.onFailureTopic?.masterKey) {
+      if (config.onFailureTopic?.masterKey) {
         acknowledgeNagRule(policy, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
           'Publishing failure records to the KMS-encrypted onFailureTopic: kms:GenerateDataKey* (what SNS documents for publishers to an encrypted topic) on that topic\'s key only.');
       }
     }
 
-    this.warnOnConcurrency(source.shardCount, parallelizationFactor);
-    this.createAlarms(props, source.retentionPeriod);
+    this.warnOnConcurrency(source.shardCount, config.parallelizationFactor);
+    this.createAlarms(config);
   }
 
   /**
@@ -364,14 +341,9 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
     }
   }
 
-  private createAlarms(props: StreamProcessorProps, retention: Duration | undefined): void {
+  private createAlarms(props: BoundStreamProcessorConfig): void {
     const topic = props.alarmTopic;
-    const threshold = props.iteratorAgeAlarmThreshold ?? defaultIteratorAgeThreshold(this.maxRecordAge, retention);
-    // Records older than maxRecordAge leave for the on-failure destination, so IteratorAge never exceeds it.
-    if (allResolved(threshold, this.maxRecordAge) && threshold.toMilliseconds() > this.maxRecordAge.toMilliseconds()) {
-      throw new Error(`iteratorAgeAlarmThreshold must be at most maxRecordAge (${this.maxRecordAge.toHumanString()}), ` +
-        `or the alarm can never fire: records older than maxRecordAge are discarded, got ${threshold.toHumanString()}`);
-    }
+    const threshold = props.iteratorAgeAlarmThreshold;
     this.alarms.push(createAlarm(this, 'IteratorAgeAlarm', {
       metric: this.metricIteratorAge(),
       threshold: threshold.toMilliseconds(),
@@ -395,27 +367,4 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
       }, topic));
     }
   }
-}
-
-/**
- * Half of the time a record may wait before it is discarded (maxRecordAge) or expires (retention):
- * the alarm leaves as much time to react as the backlog took to build up.
- */
-function defaultIteratorAgeThreshold(maxRecordAge: Duration, retention: Duration | undefined): Duration {
-  const known = [maxRecordAge, retention].filter((d): d is Duration => d !== undefined && !d.isUnresolved());
-  const bound = known.length > 0 ? Math.min(...known.map((d) => d.toMilliseconds())) : MIN_STREAM_RETENTION.toMilliseconds();
-  return Duration.millis(Math.round(bound / 2));
-}
-
-function validateOptions(props: StreamProcessorProps): void {
-  validateIntegerRange('parallelizationFactor', props.parallelizationFactor, 1, 10);
-  validateIntegerRange('batchSize', props.batchSize, 1, 10_000);
-  validateIntegerRange('retryAttempts', props.retryAttempts, 0, 10_000);
-  // The mapping takes all three in seconds (MaximumBatchingWindowInSeconds, TumblingWindowInSeconds,
-  // MaximumRecordAgeInSeconds).
-  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, 'seconds', Duration.seconds(0), Duration.seconds(300));
-  validateDurationRange('tumblingWindow', props.tumblingWindow, 'seconds', Duration.seconds(0), Duration.seconds(900));
-  validateDurationRange('maxRecordAge', props.maxRecordAge, 'seconds', Duration.seconds(60), Duration.days(7));
-  // IteratorAge is reported in whole milliseconds; the threshold is converted with toMilliseconds().
-  validateDurationRange('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold, 'milliseconds', Duration.millis(1), Duration.days(7));
 }

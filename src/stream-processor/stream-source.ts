@@ -5,7 +5,8 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeNagRule } from '../common/nag';
-import { validateDurationRange, validateIntegerAtLeast } from '../common/validation';
+import { resolveProps } from '../common/spec';
+import { EXISTING_KINESIS_SOURCE_SPEC, NEW_KINESIS_STREAM_SPEC } from './private/spec';
 import { streamConsumerActive } from './private/stream-consumer-active';
 
 /** How long a DynamoDB stream keeps records; fixed by the service. */
@@ -57,11 +58,12 @@ export interface NewKinesisStreamOptions extends KinesisSourceOptions {
   readonly retentionPeriod?: Duration;
 
   /**
-   * Customer-managed key to encrypt the stream with.
+   * Customer-managed key to encrypt the stream's records with (server-side encryption of the new
+   * stream; the consumer is granted kms:Decrypt on it).
    *
    * @default - the AWS-managed key `alias/aws/kinesis`
    */
-  readonly encryptionKey?: kms.IKey;
+  readonly streamEncryptionKey?: kms.IKey;
 
   /**
    * What happens to the stream (and the records it holds) when it leaves the stack.
@@ -139,8 +141,7 @@ export abstract class StreamSource {
    * @param options how to read it
    */
   public static kinesis(stream: kinesis.IStream, options: ExistingKinesisSourceOptions = {}): StreamSource {
-    validateRetention(options.retentionPeriod);
-    return new KinesisSource(options, () => stream);
+    return new KinesisSource(resolveProps(EXISTING_KINESIS_SOURCE_SPEC, options), () => stream);
   }
 
   /**
@@ -150,21 +151,20 @@ export abstract class StreamSource {
    * @param options the stream's capacity, retention and encryption
    */
   public static newKinesisStream(options: NewKinesisStreamOptions = {}): StreamSource {
-    validateRetention(options.retentionPeriod);
-    const shards = options.shardCount;
-    validateIntegerAtLeast('shardCount', shards, 1);
-    return new KinesisSource(options, (scope) => {
+    const config = resolveProps(NEW_KINESIS_STREAM_SPEC, options);
+    const shards = config.shardCount;
+    return new KinesisSource(config, (scope) => {
       const stream = new kinesis.Stream(scope, 'Stream', {
         streamMode: shards === undefined ? kinesis.StreamMode.ON_DEMAND : kinesis.StreamMode.PROVISIONED,
         shardCount: shards,
-        retentionPeriod: options.retentionPeriod,
-        encryption: options.encryptionKey ? kinesis.StreamEncryption.KMS : kinesis.StreamEncryption.MANAGED,
-        encryptionKey: options.encryptionKey,
-        removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+        retentionPeriod: config.retentionPeriod,
+        encryption: config.streamEncryptionKey ? kinesis.StreamEncryption.KMS : kinesis.StreamEncryption.MANAGED,
+        encryptionKey: config.streamEncryptionKey,
+        removalPolicy: config.removalPolicy,
       });
-      if (options.encryptionKey) {
+      if (config.streamEncryptionKey) {
         acknowledgeNagRule(stream, 'AwsSolutions-KDS3',
-          'A customer-managed key was given explicitly (encryptionKey); without one the stream uses the aws/kinesis key.');
+          'A customer-managed key was given explicitly (streamEncryptionKey); without one the stream uses the aws/kinesis key.');
       }
       return stream;
     });
@@ -193,11 +193,6 @@ export abstract class StreamSource {
    * @param scope the processor
    */
   public abstract bind(scope: Construct): StreamSourceConfig;
-}
-
-function validateRetention(retention: Duration | undefined): void {
-  // Kinesis keeps records for whole hours (RetentionPeriodHours; aws-cdk-lib converts with toHours()).
-  validateDurationRange('retentionPeriod', retention, 'hours', Duration.hours(24), Duration.days(365));
 }
 
 class KinesisSource extends StreamSource {

@@ -1,5 +1,5 @@
 import { App, CfnParameter, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
@@ -536,6 +536,27 @@ describe('ProvisionedFunction validation', () => {
   test('snapStart cannot be combined with provisioned concurrency', () => {
     expect(synthError({ snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS }))
       .toThrow('snapStart cannot be combined with provisioned concurrency');
+  });
+
+  // Lambda's MaximumRetryAttempts of the alias's EventInvokeConfig is 0-2: our error names the prop.
+  test.each([-1, 3, 1.5])('retryAttempts %p is rejected', (value) => {
+    expect(synthError({ retryAttempts: value })).toThrow(`retryAttempts must be an integer between 0 and 2, got ${value}`);
+  });
+
+  test('a traffic hook without a known role gets one warning id, the message naming the hook', () => {
+    const stack = new Stack(new App(), 'S');
+    const imported = lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:hook', sameEnvironment: true,
+    });
+    new ProvisionedFunction(stack, 'Api', {
+      ...base,
+      deployment: { deploymentConfig: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE, preHook: imported, postHook: imported },
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('/S/Api', Match.stringLikeRegexp('has no known role'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/^deployment\.preHook has no known role: .*\[ack: cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole\]$/),
+      expect.stringMatching(/^deployment\.postHook has no known role: .*\[ack: cdk-serverless-patterns:ProvisionedFunction:hookWithoutRole\]$/),
+    ]);
   });
 
   test('tokens are never rejected', () => {

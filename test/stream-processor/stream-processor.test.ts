@@ -142,7 +142,7 @@ describe('StreamProcessor overrides', () => {
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const alarmTopic = new sns.Topic(stack, 'AlarmTopic', { enforceSSL: true, masterKey: key });
     const p = processor(stack, {
-      source: StreamSource.newKinesisStream({ shardCount: 4, retentionPeriod: Duration.hours(48), encryptionKey: key, enhancedFanOut: true }),
+      source: StreamSource.newKinesisStream({ shardCount: 4, retentionPeriod: Duration.hours(48), streamEncryptionKey: key, enhancedFanOut: true }),
       consumerProps: { ...consumerProps, reservedConcurrentExecutions: 40 },
       startingPosition: lambda.StartingPosition.LATEST,
       batchSize: 500,
@@ -187,7 +187,7 @@ describe('StreamProcessor overrides', () => {
   test('a new stream with a shard count is provisioned; retention and key are applied and the consumer may decrypt', () => {
     const stack = newStack();
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    processor(stack, { source: StreamSource.newKinesisStream({ shardCount: 4, retentionPeriod: Duration.days(7), encryptionKey: key }) });
+    processor(stack, { source: StreamSource.newKinesisStream({ shardCount: 4, retentionPeriod: Duration.days(7), streamEncryptionKey: key }) });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::Kinesis::Stream', {
       ShardCount: 4,
@@ -305,7 +305,7 @@ describe('StreamProcessor overrides', () => {
     expect(() => processor(newStack(), {
       source: StreamSource.kinesis(new kinesis.Stream(new Stack(), 'Short')),
       maxRecordAge: Duration.hours(25),
-    })).toThrow(/maxRecordAge must be at most the stream's retention period of 1 day, got 1 day 1 hour/);
+    })).toThrow("maxRecordAge (1 day 1 hour) must be <= the stream's retention period (1 day)");
   });
 
   test('an imported stream has no known retention unless given', () => {
@@ -317,7 +317,7 @@ describe('StreamProcessor overrides', () => {
     expect(() => processor(other, {
       source: StreamSource.kinesis(kinesis.Stream.fromStreamArn(other, 'Imported', arn), { retentionPeriod: Duration.hours(24) }),
       maxRecordAge: Duration.hours(25),
-    })).toThrow(/maxRecordAge must be at most the stream's retention period of 1 day, got 1 day 1 hour/);
+    })).toThrow("maxRecordAge (1 day 1 hour) must be <= the stream's retention period (1 day)");
   });
 
   test('a DynamoDB table stream is read with stream permissions', async () => {
@@ -374,7 +374,7 @@ describe('StreamProcessor overrides', () => {
   test('a DynamoDB stream keeps records 24 hours: maxRecordAge beyond it is rejected', () => {
     const stack = newStack();
     expect(() => processor(stack, { source: StreamSource.dynamoDb(dynamoTable(stack)), maxRecordAge: Duration.hours(25) }))
-      .toThrow(/maxRecordAge must be at most the stream's retention period of 1 day, got 1 day 1 hour/);
+      .toThrow("maxRecordAge (1 day 1 hour) must be <= the stream's retention period (1 day)");
   });
 
   test('a table without a stream is rejected', () => {
@@ -566,10 +566,25 @@ describe('StreamProcessor validation', () => {
       .not.toThrow();
   });
 
+  // aws-cdk-lib's EventSourceMapping refuses these too, with errors naming no prop of ours: ours come first.
+  test('startingPositionTimestamp goes with AT_TIMESTAMP, and only with it', () => {
+    expect(() => processor(newStack(), { startingPosition: lambda.StartingPosition.AT_TIMESTAMP }))
+      .toThrow('startingPosition AT_TIMESTAMP requires startingPositionTimestamp');
+    expect(() => processor(newStack(), { startingPositionTimestamp: 1_700_000_000 }))
+      .toThrow('startingPositionTimestamp requires startingPosition AT_TIMESTAMP, got TRIM_HORIZON');
+    expect(() => processor(newStack(), { startingPosition: lambda.StartingPosition.LATEST, startingPositionTimestamp: 1_700_000_000 }))
+      .toThrow('startingPositionTimestamp requires startingPosition AT_TIMESTAMP, got LATEST');
+  });
+
+  test('filterEncryption requires filters', () => {
+    const stack = newStack();
+    expect(() => processor(stack, { filterEncryption: new kms.Key(stack, 'FilterKey') })).toThrow('filterEncryption requires filters');
+  });
+
   test('at most one of onFailureQueue and onFailureTopic', () => {
     const stack = newStack();
     expect(() => processor(stack, { onFailureQueue: new sqs.Queue(stack, 'Q'), onFailureTopic: new sns.Topic(stack, 'T') }))
-      .toThrow(/give at most one of onFailureQueue and onFailureTopic, got both/);
+      .toThrow('onFailureQueue cannot be combined with onFailureTopic');
   });
 
   test('a new stream needs a positive whole shard count and a retention of 24 hours to 365 days', () => {

@@ -10,7 +10,12 @@ import { StreamProcessor, StreamProcessorProps, StreamSource } from '../../../sr
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createSecureFunction } from '../../../src/common/secure-function';
 import { createDeadLetterQueue } from '../../../src/common/secure-queue';
+import { EXISTING_KINESIS_SOURCE_SPEC, NEW_KINESIS_STREAM_SPEC, STREAM_PROCESSOR_SPEC } from '../../../src/stream-processor/private/spec';
+import { faultableRows, faultyValue, validValue } from '../../support/spec-values';
 import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
+
+const ROWS = STREAM_PROCESSOR_SPEC.rows;
+const NEW_STREAM_ROWS = NEW_KINESIS_STREAM_SPEC.rows;
 
 const ACCOUNT = '111122223333';
 const code = lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });');
@@ -52,26 +57,31 @@ function knownRetentionSeconds(d: Draft): number | undefined {
 }
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+/** A value the spec's row accepts, its bounds drawn more often (durations as a number of `unit`). */
+const specNumber = (kind: Parameters<typeof validValue>[0]) => validValue(kind).map((v) => {
+  if (!(v instanceof Duration)) return v as number;
+  return kind.kind === 'duration' && kind.unit === 'hours' ? v.toHours() : v.toSeconds();
+});
 /** StreamProcessor's documented maxRecordAge default (1 hour). */
 const DEFAULT_MAX_RECORD_AGE_SECONDS = 3600;
 
 const draft: fc.Arbitrary<Draft> = fc.record({
   source: fc.constantFrom<SourceKind>('new-stream', 'existing-stream', 'owned-stream', 'owned-table', 'imported-table'),
-  shardCount: opt(fc.integer({ min: 1, max: 20 })),
-  retentionHours: opt(fc.integer({ min: 24, max: 8760 })),
+  shardCount: opt(specNumber(NEW_STREAM_ROWS.shardCount.kind)),
+  retentionHours: opt(specNumber(NEW_STREAM_ROWS.retentionPeriod.kind)),
   streamKey: fc.boolean(),
   enhancedFanOut: opt(fc.boolean()),
   consumer: fc.constantFrom<Draft['consumer']>('props', 'owned', 'imported'),
   onFailure: fc.constantFrom<Draft['onFailure']>('default', 'queue', 'topic'),
   startingPosition: opt(fc.constantFrom<'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP'>('TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP')),
-  batchSize: opt(fc.integer({ min: 1, max: 10_000 })),
-  maxBatchingWindowSeconds: opt(fc.integer({ min: 0, max: 300 })),
-  parallelizationFactor: opt(fc.integer({ min: 1, max: 10 })),
+  batchSize: opt(specNumber(ROWS.batchSize.kind)),
+  maxBatchingWindowSeconds: opt(specNumber(ROWS.maxBatchingWindow.kind)),
+  parallelizationFactor: opt(specNumber(ROWS.parallelizationFactor.kind)),
   bisectBatchOnError: opt(fc.boolean()),
-  retryAttempts: opt(fc.integer({ min: 0, max: 10_000 })),
+  retryAttempts: opt(specNumber(ROWS.retryAttempts.kind)),
   maxRecordAgeShare: opt(fc.double({ min: 0, max: 1, noNaN: true })),
   reportBatchItemFailures: opt(fc.boolean()),
-  tumblingWindowSeconds: opt(fc.integer({ min: 0, max: 900 })),
+  tumblingWindowSeconds: opt(specNumber(ROWS.tumblingWindow.kind)),
   filter: fc.boolean(),
   enabled: opt(fc.boolean()),
   iteratorAgeAlarmMinutes: opt(fc.integer({ min: 1, max: 1440 })),
@@ -98,7 +108,7 @@ function source(d: Draft, stack: Stack): StreamSource {
   switch (d.source) {
     case 'new-stream':
       return StreamSource.newKinesisStream({
-        shardCount: n(d.shardCount), retentionPeriod, encryptionKey: d.streamKey ? key() : undefined, enhancedFanOut: d.enhancedFanOut,
+        shardCount: n(d.shardCount), retentionPeriod, streamEncryptionKey: d.streamKey ? key() : undefined, enhancedFanOut: d.enhancedFanOut,
       });
     case 'existing-stream':
       return StreamSource.kinesis(kinesis.Stream.fromStreamArn(stack, 'Stream', `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/orders`),
@@ -172,41 +182,34 @@ interface Fault {
   readonly apply: (p: StreamProcessorProps, stack: Stack, d: Draft) => StreamProcessorProps;
 }
 const fault = (prop: string, apply: Fault['apply'], appliesTo: Fault['appliesTo'] = () => true): Fault => ({ prop, apply, appliesTo });
-const outside = (min: number, max: number) => fc.oneof(
-  fc.integer({ min: min - 1000, max: min - 1 }),
-  fc.integer({ min: max + 1, max: max + 1_000_000 }),
-);
 const seconds = (s: number) => Duration.seconds(s);
+const importedStream = (stack: Stack) => kinesis.Stream.fromStreamArn(stack, 'Given', `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/given`);
+
+/** Every row with a range, of the processor and of its sources: below the minimum, above the maximum, a fraction of the unit (issue 18). */
+const rangeFaults = [
+  ...faultableRows(ROWS).map(({ path, kind }) => faultyValue(kind)!.map((v) => fault(path, (p) => ({ ...p, [path]: v })))),
+  ...faultableRows(NEW_STREAM_ROWS).map(({ path, kind }) => faultyValue(kind)!.map((v) => fault(path,
+    (p) => ({ ...p, source: StreamSource.newKinesisStream({ [path]: v }) })))),
+  ...faultableRows(EXISTING_KINESIS_SOURCE_SPEC.rows).map(({ path, kind }) => faultyValue(kind)!.map((v) => fault(path,
+    (p, stack) => ({ ...p, source: StreamSource.kinesis(importedStream(stack), { [path]: v }) })))),
+];
 
 const faults: fc.Arbitrary<Fault> = fc.oneof(
-  outside(1, 10).map((v) => fault('parallelizationFactor', (p) => ({ ...p, parallelizationFactor: v }))),
-  outside(1, 10_000).map((v) => fault('batchSize', (p) => ({ ...p, batchSize: v }))),
-  outside(0, 10_000).map((v) => fault('retryAttempts', (p) => ({ ...p, retryAttempts: v }))),
-  fc.integer({ min: 301, max: 10_000 }).map((s) => fault('maxBatchingWindow', (p) => ({ ...p, maxBatchingWindow: seconds(s) }))),
-  // In range but not a whole number of the unit each is counted in (issue 18).
-  fractionalDuration('seconds', 0, 300).map((v) => fault('maxBatchingWindow', (p) => ({ ...p, maxBatchingWindow: v }))),
-  fractionalDuration('seconds', 0, 900).map((v) => fault('tumblingWindow', (p) => ({ ...p, tumblingWindow: v }))),
-  fractionalDuration('seconds', 60, 7 * 86_400).map((v) => fault('maxRecordAge', (p) => ({ ...p, maxRecordAge: v }))),
-  fractionalDuration('milliseconds', 1, 3_600_000).map((v) => fault('iteratorAgeAlarmThreshold', (p) => ({ ...p, iteratorAgeAlarmThreshold: v }))),
-  fractionalDuration('hours', 24, 8760)
-    .map((v) => fault('retentionPeriod', (p) => ({ ...p, source: StreamSource.newKinesisStream({ retentionPeriod: v }) }))),
+  ...rangeFaults,
   fractionalDuration('seconds', 1, 900).map((v) => fault('consumerProps.timeout',
     (p) => ({ ...p, consumerProps: { ...p.consumerProps!, timeout: v } }), (d) => d.consumer === 'props')),
-  fc.integer({ min: 901, max: 10_000 }).map((s) => fault('tumblingWindow', (p) => ({ ...p, tumblingWindow: seconds(s) }))),
-  fc.oneof(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 7 * 86_400 + 1, max: 30 * 86_400 }))
-    .map((s) => fault('maxRecordAge', (p) => ({ ...p, maxRecordAge: seconds(s) }))),
   // Longer than a known retention below 7 days.
   fc.constant(fault('maxRecordAge', (p, _stack, d) => ({ ...p, maxRecordAge: seconds(knownRetentionSeconds(d)! + 1) }),
     (d) => (knownRetentionSeconds(d) ?? Infinity) < 7 * 86_400)),
-  fc.oneof(fc.integer({ min: -10, max: 0 }), fc.double({ min: 1, max: 10, noNaN: true }).filter((x) => !Number.isInteger(x)))
-    .map((v) => fault('shardCount', (p) => ({ ...p, source: StreamSource.newKinesisStream({ shardCount: v }) }))),
-  fc.oneof(fc.integer({ min: 1, max: 23 }), fc.integer({ min: 8761, max: 100_000 }))
-    .map((h) => fault('retentionPeriod', (p) => ({ ...p, source: StreamSource.newKinesisStream({ retentionPeriod: Duration.hours(h) }) }))),
   // An iterator-age alarm above maxRecordAge can never fire.
   fc.integer({ min: 1, max: 1440 }).map((m) => fault('iteratorAgeAlarmThreshold', (p) => ({
     ...p,
     iteratorAgeAlarmThreshold: (p.maxRecordAge ?? Duration.seconds(DEFAULT_MAX_RECORD_AGE_SECONDS)).plus(Duration.minutes(m)),
   }), (d) => !d.tokens)), // a token maxRecordAge cannot be compared at synth (and is not refused)
+  fc.constant(fault('startingPosition', (p) => ({ ...p, startingPosition: lambda.StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: undefined }))),
+  fc.constantFrom(lambda.StartingPosition.TRIM_HORIZON, lambda.StartingPosition.LATEST).map((position) => fault('startingPositionTimestamp',
+    (p) => ({ ...p, startingPosition: position, startingPositionTimestamp: 1_767_225_600 }))),
+  fc.constant(fault('filterEncryption', (p, stack) => ({ ...p, filters: undefined, filterEncryption: new kms.Key(stack, 'FilterKey') }))),
   fc.constant(fault('consumer', (p) => ({ ...p, consumer: undefined, consumerProps: undefined }))),
   fc.constant(fault('consumerProps', (p, stack) => ({
     ...p,
