@@ -38,7 +38,7 @@ const CASES: Record<string, { banned: string[]; allowed: string[] }> = {
     allowed: ['./validation', 'aws-cdk-lib', 'constructs'],
   },
   'src/durable-subscriber/durable-subscriber.ts': {
-    banned: ['../provisioned-function/private/validate', '../emr-pipeline/private/retry'],
+    banned: ['../provisioned-function/private/spec', '../emr-pipeline/private/retry'],
     // another construct's public classes, its own helpers, common/
     allowed: ['../provisioned-function', './private/filter-policy', '../common/nag', 'aws-cdk-lib/aws-sqs'],
   },

@@ -214,7 +214,10 @@ export interface FoundSpec {
   readonly name: string;
   readonly rows: DocumentedRows;
   readonly propsType?: ts.Type;
-  /** The construct class whose constructor takes the props, else the props' name without `Props`/`Options`. */
+  /**
+   * The construct class whose constructor takes the props, else the one of another spec of the
+   * same file, else the props' name without `Props`/`Options`.
+   */
   readonly constructName: string;
 }
 
@@ -245,19 +248,26 @@ export function findSpecs(
     const source = program.getSourceFile(file)!;
     const moduleSymbol = checker.getSymbolAtLocation(source);
     const index = program.getSourceFile(path.join(path.dirname(path.dirname(file)), 'index.ts'));
-    return Object.entries(exported)
+    const found = Object.entries(exported)
       .filter(([, value]) => typeof value === 'object' && value !== null && 'rows' in value)
-      .map(([exportName, value]): FoundSpec => {
+      .map(([exportName, value]) => {
         const symbol = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((s) => s.name === exportName);
         const propsType = symbol && propsTypeOf(symbol, checker);
-        const typeName = propsType ? checker.typeToString(propsType) : exportName;
         return {
           name: `${path.relative(src, file)}: ${exportName}`,
           rows: (value as { rows: DocumentedRows }).rows,
           propsType,
-          constructName: (propsType && index && constructTaking(propsType, index, checker)) ?? typeName.replace(/(Props|Options)$/, ''),
+          construct: propsType && index && constructTaking(propsType, index, checker),
         };
       });
+    // Options of a factory (`StreamSource.newKinesisStream(options)`) no constructor takes are
+    // documented with the construct of their spec file.
+    const fileConstruct = found.find((f) => f.construct !== undefined)?.construct;
+    return found.map(({ construct, ...spec }): FoundSpec => ({
+      ...spec,
+      constructName: construct ?? fileConstruct
+        ?? (spec.propsType ? checker.typeToString(spec.propsType) : spec.name).replace(/(Props|Options)$/, ''),
+    }));
   });
   return { specs, checker };
 }
