@@ -5,3 +5,4 @@ export * from './serverless-pipeline';
 export * from './stream-processor';
 export * from './emr-pipeline';
 export * from './aurora-iam-function';
+export * from './service-dashboard';

@@ -4,13 +4,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DurableSubscriber } from '../../src';
+import { DurableSubscriber, ServiceDashboard } from '../../src';
 import { limitGrantsToAwsServices } from '../../src/common/keys';
 
 /**
  * The most common DurableSubscriber: an order service publishes to a new topic; a billing consumer
  * receives only `order` events through its own queue, with both dead-letter queues alarmed to an
- * on-call topic, a publisher role allowed to publish, and an operator role allowed to redrive.
+ * on-call topic, a publisher role allowed to publish, an operator role allowed to redrive, and a
+ * dashboard of the topic, the queue and both dead-letter queues.
  */
 export class DurableSubscriberExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -48,5 +49,6 @@ export class DurableSubscriberExampleStack extends Stack {
       reason: 'The CDK grant for publishing to a KMS-encrypted topic: GenerateDataKey variants on the topic key only.',
     });
     billing.grantRedrive(new iam.Role(this, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
+    new ServiceDashboard(this, 'Dashboard', { sources: [billing] });
   }
 }

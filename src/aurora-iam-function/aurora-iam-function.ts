@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Token, Tokenization } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,17 +9,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuroraIamDatabaseUser } from './database-user';
 import { createAlarm } from '../common/alarms';
-import { acknowledgeGuardRule } from '../common/guard';
-import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue } from '../common/nag';
-import { createSecureFunction, validateFunctionDurations } from '../common/secure-function';
-import { validateDurationRange, validateNumberRange } from '../common/validation';
-import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
-
-/** The environment variables AuroraIamFunction sets for the handler-side helper. */
-const RESERVED_ENVIRONMENT = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER'];
-
-/** PostgreSQL's port: RDS Proxy always listens on it for the POSTGRESQL engine family. */
-const POSTGRES_PORT = 5432;
+import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
+import { acknowledgeNoDeadLetterQueue } from '../common/nag';
+import { createSecureFunction } from '../common/secure-function';
+import { IDashboardSource } from '../service-dashboard/dashboard-source';
+import { defineCluster, defineProxy } from './private/cluster';
+import { allowDatabasePortFrom, databaseEndpoint } from './private/network';
+import { LAMBDA_CA_BUNDLE_ENV } from './private/shared';
+import { resolveAuroraIamFunctionProps } from './private/spec';
 
 /**
  * Properties of {@link AuroraIamFunction}: the function's options plus the database's.
@@ -50,7 +47,8 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly cluster?: rds.IDatabaseCluster;
 
   /**
-   * The cluster's admin secret, read only by the user-creation handler.
+   * The admin secret of `cluster`, read only by the user-creation handler. Only with `cluster`:
+   * the cluster this construct defines signs in with its own generated secret.
    * @default - the secret of the cluster, when it is a `DatabaseCluster` that has one
    */
   readonly adminSecret?: secretsmanager.ISecret;
@@ -83,7 +81,8 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly databaseUserRoles?: string[];
 
   /**
-   * What happens to the database user when the construct is removed.
+   * What happens to the database user when the construct is removed (`SNAPSHOT` is refused: a
+   * custom resource has no snapshot).
    * @default RemovalPolicy.RETAIN
    * @see AuroraIamDatabaseUserProps.removalPolicy
    */
@@ -104,15 +103,17 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly engineVersion?: rds.AuroraPostgresEngineVersion;
 
   /**
-   * Minimum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 0-256
-   * (0 pauses an idle cluster, where the engine version supports it).
+   * Minimum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 0-256,
+   * in steps of 0.5, at most `serverlessV2MaxCapacity` (0 pauses an idle cluster, where the engine
+   * version supports it).
    * @default 0.5
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
    */
   readonly serverlessV2MinCapacity?: number;
 
   /**
-   * Maximum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 1-256.
+   * Maximum Aurora capacity units of the new cluster's Serverless v2 writer. Valid range: 1-256,
+   * in steps of 0.5.
    * @default 4
    */
   readonly serverlessV2MaxCapacity?: number;
@@ -136,17 +137,12 @@ export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   readonly alarmTopic?: sns.ITopic;
 }
 
-/** The props that only make sense for the cluster this construct defines. */
-const NEW_CLUSTER_PROPS = [
-  'engineVersion', 'serverlessV2MinCapacity', 'serverlessV2MaxCapacity', 'deletionProtection', 'backupRetention',
-] as const;
-
 /**
  * A Lambda function in a VPC that connects to Aurora PostgreSQL with IAM database authentication:
  * no password anywhere, `rds-db:connect` on exactly its database user, the database reachable
  * from its security group on the database port only, and the user created by a custom resource.
  */
-export class AuroraIamFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
+export class AuroraIamFunction extends Construct implements ec2.IConnectable, iam.IGrantable, IDashboardSource {
   /** The function. */
   public readonly lambdaFunction: lambda.Function;
 
@@ -178,66 +174,33 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
 
   constructor(scope: Construct, id: string, props: AuroraIamFunctionProps) {
     super(scope, id);
+    const config = resolveAuroraIamFunctionProps(props);
     const {
-      code, handler, runtime, vpc: givenVpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
+      code, handler, runtime, vpc, cluster: givenCluster, adminSecret, databaseSubnets, databaseName,
       databaseUserName, databaseUserRoles, databaseUserRemovalPolicy, proxy, engineVersion,
       serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention, alarmTopic,
       ...functionOptions
-    } = props;
-    if (!givenVpc) {
-      throw new Error('vpc is required: AuroraIamFunction places the function, the user-creation handler and the database in it');
-    }
-    const vpc = givenVpc;
-    const userName = databaseUserName ?? 'lambda_iam_user';
-    this.userName = userName;
-    const database = databaseName ?? 'postgres';
-    validatePostgresIdentifier('databaseUserName', userName);
-    validatePostgresIdentifier('databaseName', database);
-    for (const role of databaseUserRoles ?? []) validatePostgresIdentifier('databaseUserRoles', role);
-    validateNumberRange('serverlessV2MinCapacity', serverlessV2MinCapacity, 0, 256);
-    validateNumberRange('serverlessV2MaxCapacity', serverlessV2MaxCapacity, 1, 256);
-    // RDS counts the retention in days (BackupRetentionPeriod), aws-cdk-lib converts it with toDays().
-    validateDurationRange('backupRetention', backupRetention, 'days', Duration.days(1), Duration.days(35));
-    validateFunctionDurations(functionOptions);
-    for (const name of RESERVED_ENVIRONMENT) {
-      if (functionOptions.environment?.[name] !== undefined) {
-        throw new Error(`environment must not set ${name}: AuroraIamFunction sets it for the connection helper`);
-      }
-    }
-    const clusterSubnets = databaseSubnets ?? {
-      subnetType: vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
-    };
+    } = config;
+    this.userName = databaseUserName;
 
-    if (givenCluster) {
-      for (const name of NEW_CLUSTER_PROPS) {
-        if (props[name] !== undefined) {
-          throw new Error(`${name} applies only to the cluster AuroraIamFunction defines; it cannot be set with cluster`);
-        }
-      }
-      const family = givenCluster.engine?.engineFamily;
-      if (family !== undefined && family !== 'POSTGRESQL') {
-        throw new Error(`cluster must be Aurora PostgreSQL (engine family POSTGRESQL), got ${family}`);
-      }
-      this.cluster = givenCluster;
-    } else {
-      this.cluster = this.defineCluster(vpc, clusterSubnets, database, {
-        engineVersion, serverlessV2MinCapacity, serverlessV2MaxCapacity, deletionProtection, backupRetention,
-      });
-    }
-    requireResourceId(this.cluster);
-    const secret = adminSecret ?? (this.cluster instanceof rds.DatabaseCluster ? this.cluster.secret : undefined);
-    if (!secret) {
-      throw new Error('adminSecret is required when the cluster has no secret (an imported cluster, or credentials without one): the user-creation handler signs in with it');
-    }
-
-    const subnets = functionOptions.vpcSubnets ?? defaultPrivateSubnets(vpc);
+    this.cluster = givenCluster ?? defineCluster(this, {
+      vpc,
+      subnets: databaseSubnets,
+      databaseName,
+      engineVersion,
+      serverlessV2MinCapacity,
+      serverlessV2MaxCapacity,
+      deletionProtection,
+      backupRetention,
+    });
     this.databaseUser = new AuroraIamDatabaseUser(this, 'DatabaseUser', {
       cluster: this.cluster,
-      adminSecret: secret,
+      // A given cluster comes with its secret (the spec requires one); a defined one always has its own.
+      adminSecret: givenCluster ? adminSecret : (this.cluster as rds.DatabaseCluster).secret!,
       vpc,
-      vpcSubnets: subnets,
-      databaseName: database,
-      userName,
+      vpcSubnets: functionOptions.vpcSubnets,
+      databaseName,
+      userName: databaseUserName,
       roles: databaseUserRoles,
       removalPolicy: databaseUserRemovalPolicy,
     });
@@ -247,31 +210,24 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
       description: 'AuroraIamFunction function',
     })];
 
-    let port: string;
-    if (proxy) {
-      this.proxy = this.defineProxy(vpc, clusterSubnets, userName);
-      this.databaseHost = this.proxy.endpoint;
-      port = String(POSTGRES_PORT);
-    } else {
-      this.databaseHost = this.cluster.clusterEndpoint.hostname;
-      port = Tokenization.stringifyNumber(this.cluster.clusterEndpoint.port);
-    }
+    this.proxy = proxy ? defineProxy(this, this.cluster, vpc, databaseSubnets, databaseUserName) : undefined;
+    const endpoint = databaseEndpoint(this.cluster, this.proxy);
+    this.databaseHost = endpoint.host;
 
     this.lambdaFunction = createSecureFunction(this, 'Function', {
       ...functionOptions,
       code,
       handler,
-      runtime: runtime ?? lambda.Runtime.NODEJS_24_X,
+      runtime,
       vpc,
-      vpcSubnets: subnets,
       securityGroups,
       environment: {
         ...LAMBDA_CA_BUNDLE_ENV,
         ...functionOptions.environment,
-        DB_HOST: this.databaseHost,
-        DB_PORT: port,
-        DB_NAME: database,
-        DB_USER: userName,
+        DB_HOST: endpoint.host,
+        DB_PORT: endpoint.port,
+        DB_NAME: databaseName,
+        DB_USER: databaseUserName,
       },
     });
     acknowledgeNoDeadLetterQueue(this.lambdaFunction,
@@ -282,24 +238,20 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     this.connections = this.lambdaFunction.connections;
     this.grantPrincipal = this.lambdaFunction.grantPrincipal;
 
-    if (this.proxy) {
-      this.proxy.connections.allowFrom(this.lambdaFunction, ec2.Port.tcp(POSTGRES_PORT), 'AuroraIamFunction');
-    } else {
-      this.cluster.connections.allowDefaultPortFrom(this.lambdaFunction, 'AuroraIamFunction');
-    }
+    allowDatabasePortFrom(this.lambdaFunction, this.cluster, this.proxy);
     this.grantConnect(this.lambdaFunction);
 
     this.alarms.push(createAlarm(this, 'ErrorsAlarm', {
-      metric: this.metricErrors({ period: Duration.minutes(5) }),
+      metric: this.metricErrors(),
       threshold: 1,
-      description: 'AuroraIamFunction: the function reported errors (see its log group; a login failure names the user and host)',
+      description: 'The function reported errors (see its log group; a login failure names the user and host)',
     }, alarmTopic));
     if (!givenCluster) {
       this.alarms.push(createAlarm(this, 'CapacityAlarm', {
-        metric: (this.cluster as rds.DatabaseCluster).metric('ACUUtilization', { statistic: 'Average', period: Duration.minutes(5) }),
+        metric: this.metricACUUtilization(),
         threshold: 90,
         evaluationPeriods: 3,
-        description: 'AuroraIamFunction: the Serverless v2 cluster has run at 90% or more of its maximum capacity for 15 minutes; raise serverlessV2MaxCapacity',
+        description: 'The Serverless v2 cluster has run at 90% or more of its maximum capacity for 15 minutes; raise serverlessV2MaxCapacity',
       }, alarmTopic));
     }
   }
@@ -313,95 +265,75 @@ export class AuroraIamFunction extends Construct implements ec2.IConnectable, ia
     return this.proxy ? this.proxy.grantConnect(grantee, this.userName) : this.cluster.grantConnect(grantee, this.userName);
   }
 
-  /** The function's Errors metric (sum over 5 minutes by default). */
+  /**
+   * Invocations of the function that ended in an error (`Errors`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.lambdaFunction.metricErrors(props);
   }
 
-  /** The function's Duration metric (average over 5 minutes by default). */
+  /**
+   * Run time of the function's invocations (`Duration`, milliseconds).
+   *
+   * @default - average over 5 minutes
+   */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.lambdaFunction.metricDuration(props);
   }
 
-  private defineCluster(
-    vpc: ec2.IVpc, subnets: ec2.SubnetSelection, database: string,
-    options: Pick<AuroraIamFunctionProps, typeof NEW_CLUSTER_PROPS[number]>,
-  ): rds.DatabaseCluster {
-    const engine = rds.DatabaseClusterEngine.auroraPostgres({
-      version: options.engineVersion ?? rds.AuroraPostgresEngineVersion.VER_17_5,
-    });
-    const min = options.serverlessV2MinCapacity ?? 0.5;
-    const max = options.serverlessV2MaxCapacity ?? 4;
-    if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
-      throw new Error(`serverlessV2MinCapacity must not exceed serverlessV2MaxCapacity, got ${min} > ${max}`);
-    }
-    // rds.DatabaseCluster range-checks a token's placeholder number and throws: a capacity known only
-    // at deploy time goes to the L1 below, the L2 gets the defaults meanwhile.
-    const tokenCapacity = Token.isUnresolved(min) || Token.isUnresolved(max);
-    const cluster = new rds.DatabaseCluster(this, 'Cluster', {
-      engine,
-      writer: rds.ClusterInstance.serverlessV2('Writer'),
-      serverlessV2MinCapacity: tokenCapacity ? 0.5 : min,
-      serverlessV2MaxCapacity: tokenCapacity ? 4 : max,
-      vpc,
-      vpcSubnets: subnets,
-      port: POSTGRES_PORT,
-      iamAuthentication: true,
-      storageEncrypted: true,
-      // TLS for every connection, as the IAM token must not travel in clear.
-      parameterGroup: new rds.ParameterGroup(this, 'ParameterGroup', {
-        engine,
-        description: 'TLS required (rds.force_ssl)',
-        parameters: { 'rds.force_ssl': '1' },
+  /**
+   * Aurora Serverless v2 capacity of the cluster, in ACUs (`ServerlessDatabaseCapacity`,
+   * dimension `DBClusterIdentifier`). Only Serverless v2 clusters report it.
+   *
+   * @default - average over 5 minutes
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.viewing.monitoring.html
+   */
+  public metricServerlessDatabaseCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.cluster.metric('ServerlessDatabaseCapacity', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Serverless v2 capacity as a percentage of the cluster's maximum (`ACUUtilization`, 0-100):
+   * at 100 the cluster cannot scale up further.
+   *
+   * @default - average over 5 minutes
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.viewing.monitoring.html
+   */
+  public metricACUUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.cluster.metric('ACUUtilization', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * The function and, when this construct defined the cluster, its Serverless v2 capacity on a
+   * `ServiceDashboard`: function errors and duration against the errors alarm; ACUs in use and
+   * ACU utilization against the capacity alarm. A given cluster is not shown: whoever owns it
+   * watches it (it may not even be Serverless v2, and so have no ACU metrics).
+   *
+   * Metrics: `ServerlessDatabaseCapacity` and `ACUUtilization`, dimension `DBClusterIdentifier`
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.viewing.monitoring.html).
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    const widgets: cloudwatch.IWidget[] = [
+      titleWidget(this, 'AuroraIamFunction'),
+      graphWidget({
+        title: 'Function errors and duration',
+        left: [this.metricErrors()],
+        leftAnnotations: alarmAnnotations(this, 'ErrorsAlarm'),
+        right: [this.metricDuration({ label: 'Duration (ms, average)' })],
       }),
-      defaultDatabaseName: database === 'postgres' ? undefined : database,
-      deletionProtection: options.deletionProtection ?? true,
-      backup: { retention: options.backupRetention ?? Duration.days(7) },
-      cloudwatchLogsExports: ['postgresql'],
-    });
-    if (tokenCapacity) {
-      (cluster.node.defaultChild as rds.CfnDBCluster).serverlessV2ScalingConfiguration = { minCapacity: min, maxCapacity: max };
+    ];
+    if (this.cluster.node.scopes.includes(this)) {
+      widgets.push(graphWidget({
+        title: 'Aurora Serverless v2 capacity',
+        left: [this.metricServerlessDatabaseCapacity({ label: 'ServerlessDatabaseCapacity (ACU)' })],
+        right: [this.metricACUUtilization({ label: 'ACUUtilization (%)' })],
+        rightAnnotations: alarmAnnotations(this, 'CapacityAlarm'),
+        rightYAxis: { max: 100 },
+      }));
     }
-    acknowledgeGuardRule(cluster.node.findChild('Writer'), 'rds_instance_enhanced_monitoring_enabled_check',
-      'Enhanced Monitoring (OS metrics billed as CloudWatch Logs, and a role with an AWS-managed policy) is not chosen for the caller; the cluster has its CloudWatch metrics and exports its PostgreSQL log. Give an own `cluster` to have it.');
-    acknowledgeNagRule(cluster.node.findChild('Secret'), 'AwsSolutions-SMG4',
-      'The admin secret is read only at deployment, by the database-user handler. Rotation needs its own Lambda with network access to Secrets Manager: add it with cluster.addRotationSingleUser() where the VPC provides that.');
-    if (!(options.deletionProtection ?? true)) {
-      Annotations.of(this).addWarningV2('cdk-serverless-patterns:auroraIamFunctionNoDeletionProtection',
-        'deletionProtection is off: the cluster can be deleted with the stack (a final snapshot is still taken).');
-    }
-    return cluster;
+    return widgets;
   }
 
-  private defineProxy(vpc: ec2.IVpc, subnets: ec2.SubnetSelection, userName: string): rds.DatabaseProxy {
-    // End-to-end IAM: the proxy logs in to the cluster with its own role's token, so it needs no secret.
-    const role = new iam.Role(this, 'ProxyRole', { assumedBy: new iam.ServicePrincipal('rds.amazonaws.com') });
-    this.cluster.grantConnect(role, userName);
-    const proxy = new rds.DatabaseProxy(this, 'Proxy', {
-      proxyTarget: rds.ProxyTarget.fromCluster(this.cluster),
-      vpc,
-      vpcSubnets: subnets,
-      role,
-      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
-      requireTLS: true,
-      securityGroups: [new ec2.SecurityGroup(this, 'ProxySecurityGroup', { vpc, description: 'AuroraIamFunction RDS Proxy' })],
-    });
-    // Without the feature flag @aws-cdk/aws-rds:databaseProxyUniqueResourceName, DatabaseProxy names
-    // every proxy after its construct id ("Proxy"), and proxy names are unique per account and Region:
-    // a second AuroraIamFunction with a proxy would fail to deploy. This is the name the flag gives
-    // (so turning it on later replaces nothing): letters and digits of the stack name and construct
-    // path plus a hash, at most 60 characters, which meets RDS's rule (a letter first, then letters,
-    // digits and hyphens, 1-63 characters) because a stack name starts with a letter.
-    (proxy.node.defaultChild as rds.CfnDBProxy).dbProxyName = Names.uniqueResourceName(proxy, { maxLength: 60 });
-    return proxy;
-  }
-}
-
-/** Fails clearly unless the cluster's resource id (`cluster-...`), which `rds-db:connect` ARNs name, is known. */
-function requireResourceId(cluster: rds.IDatabaseCluster): void {
-  try {
-    void cluster.clusterResourceIdentifier;
-  } catch {
-    throw new Error('cluster has no clusterResourceIdentifier: import it with DatabaseCluster.fromDatabaseClusterAttributes({ clusterResourceIdentifier, ... }); the rds-db:connect grant names it');
-  }
 }

@@ -7,7 +7,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { createCustomResourceProvider } from '../common/custom-resource';
 import { createSecureFunction } from '../common/secure-function';
-import { LAMBDA_CA_BUNDLE_ENV, defaultPrivateSubnets, validatePostgresIdentifier } from './private/shared';
+import { resolveProps } from '../common/spec';
+import { LAMBDA_CA_BUNDLE_ENV } from './private/shared';
+import { DATABASE_USER_SPEC } from './private/spec';
 
 /** Properties of {@link AuroraIamDatabaseUser}. */
 export interface AuroraIamDatabaseUserProps {
@@ -52,7 +54,8 @@ export interface AuroraIamDatabaseUserProps {
   /**
    * What happens to the user when this resource is deleted. `DESTROY` drops it, or, if it still
    * owns objects or holds privileges, takes away its LOGIN and `rds_iam` instead (its data is
-   * never dropped). Any other policy keeps the user.
+   * never dropped). `RETAIN` and `RETAIN_ON_UPDATE_OR_DELETE` keep the user; `SNAPSHOT` is refused
+   * (a custom resource has no snapshot).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -78,13 +81,12 @@ export class AuroraIamDatabaseUser extends Construct {
 
   constructor(scope: Construct, id: string, props: AuroraIamDatabaseUserProps) {
     super(scope, id);
-    validatePostgresIdentifier('userName', props.userName);
-    for (const role of props.roles ?? []) validatePostgresIdentifier('roles', role);
-    claimDatabaseUser(this, props.cluster, props.userName);
-    this.userName = props.userName;
+    const config = resolveProps(DATABASE_USER_SPEC, props);
+    claimDatabaseUser(this, config.cluster, config.userName);
+    this.userName = config.userName;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
+      vpc: config.vpc,
       description: 'Database-user custom resource handler (to the cluster and Secrets Manager)',
     });
     this.handlerFunction = createSecureFunction(this, 'Handler', {
@@ -94,34 +96,33 @@ export class AuroraIamDatabaseUser extends Construct {
       // Bundled at our build time by projen from db-user.lambda.ts.
       code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'aurora-iam-function', 'db-user.lambda')),
       timeout: Duration.minutes(2),
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets ?? defaultPrivateSubnets(props.vpc),
+      vpc: config.vpc,
+      vpcSubnets: config.vpcSubnets,
       securityGroups: [this.securityGroup],
       environment: { ...LAMBDA_CA_BUNDLE_ENV },
     });
-    props.adminSecret.grantRead(this.handlerFunction);
-    props.cluster.connections.allowDefaultPortFrom(this.handlerFunction, 'Database-user handler');
+    config.adminSecret.grantRead(this.handlerFunction);
+    config.cluster.connections.allowDefaultPortFrom(this.handlerFunction, 'Database-user handler');
 
     const provider = createCustomResourceProvider(this, 'Provider', this.handlerFunction);
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::AuroraIamDatabaseUser',
-      removalPolicy,
+      removalPolicy: config.removalPolicy,
       properties: {
-        SecretArn: props.adminSecret.secretArn,
-        Host: props.cluster.clusterEndpoint.hostname,
-        Port: Tokenization.stringifyNumber(props.cluster.clusterEndpoint.port),
-        Database: props.databaseName ?? 'postgres',
-        UserName: props.userName,
-        Roles: props.roles ?? [],
-        OnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
+        SecretArn: config.adminSecret.secretArn,
+        Host: config.cluster.clusterEndpoint.hostname,
+        Port: Tokenization.stringifyNumber(config.cluster.clusterEndpoint.port),
+        Database: config.databaseName,
+        UserName: config.userName,
+        Roles: config.roles,
+        OnDelete: config.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
       },
     });
     // Connect only once the instances are up and the cluster accepts the handler's security group.
-    this.resource.node.addDependency(props.cluster);
-    for (const sg of props.cluster.connections.securityGroups) this.resource.node.addDependency(sg);
+    this.resource.node.addDependency(config.cluster);
+    for (const sg of config.cluster.connections.securityGroups) this.resource.node.addDependency(sg);
   }
 }
 

@@ -8,6 +8,7 @@ import { acknowledgeGuardRule } from './guard';
 export interface AlarmSpec {
   readonly metric: cloudwatch.IMetric;
   readonly threshold: number;
+  /** What went wrong and what to do; the construct's path is put in front of it. */
   readonly description: string;
   /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
   readonly comparisonOperator?: cloudwatch.ComparisonOperator;
@@ -22,12 +23,15 @@ export interface AlarmSpec {
 /**
  * Creates an alarm and, when an action topic is given, notifies it on ALARM and on OK so the
  * on-call person also learns when the problem is over.
+ *
+ * The description starts with the path of `scope` (the construct that owns the alarm), so two
+ * instances of a construct never page with the same text.
  */
 export function createAlarm(scope: Construct, id: string, spec: AlarmSpec, actionTopic?: sns.ITopic): cloudwatch.Alarm {
   const alarm = new cloudwatch.Alarm(scope, id, {
     metric: spec.metric,
     threshold: spec.threshold,
-    alarmDescription: spec.description,
+    alarmDescription: `${scope.node.path}: ${spec.description}`,
     comparisonOperator: spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     evaluationPeriods: spec.evaluationPeriods ?? 1,
     datapointsToAlarm: spec.datapointsToAlarm,

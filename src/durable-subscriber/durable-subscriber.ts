@@ -9,10 +9,12 @@ import { Construct } from 'constructs';
 import { validateFilterPolicy, validateFilterPolicyWithMessageBody } from './private/filter-policy';
 import { createAlarm } from '../common/alarms';
 import { grantMappingAccess, resolveConsumer } from '../common/consumer';
+import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
 import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
 import { validateDurationRange, validateIntegerRange } from '../common/validation';
+import { IDashboardSource } from '../service-dashboard/dashboard-source';
 
 /** The retention of both dead-letter queues: the SQS maximum (see createDeadLetterQueue). */
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -151,12 +153,19 @@ export interface DurableSubscriberProps {
 }
 
 /**
+ * The alarms' period, shorter than the metrics' default: SQS publishes queue metrics every minute
+ * (SQS developer guide, available CloudWatch metrics), and a message waiting in a dead-letter queue
+ * is worth knowing about a minute after it arrived, not five.
+ */
+const ALARM_PERIOD = Duration.minutes(1);
+
+/**
  * An SNS topic subscription that survives both kinds of delivery failure: an SQS queue between
  * the topic and the consumer function, a subscription dead-letter queue for what SNS cannot
  * deliver to that queue, a queue dead-letter queue for what the consumer fails to process
  * `maxReceiveCount` times, and alarms on both.
  */
-export class DurableSubscriber extends Construct {
+export class DurableSubscriber extends Construct implements IDashboardSource {
   /** The topic subscribed to (given or created). */
   public readonly topic: sns.ITopic;
   /** The key encrypting the topic, when this construct created the topic. */
@@ -267,17 +276,17 @@ export class DurableSubscriber extends Construct {
 
     this.alarms = [
       createAlarm(this, 'SubscriptionDeadLetterQueueAlarm', {
-        metric: this.metricSubscriptionDeadLetterQueueMessagesVisible(),
+        metric: this.metricSubscriptionDeadLetterQueueApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD }),
         threshold: 1,
         description: 'SNS could not deliver messages to the subscriber queue (deleted queue, changed queue or key policy...); they wait in the subscription dead-letter queue',
       }, props.alarmTopic),
       createAlarm(this, 'DeadLetterQueueAlarm', {
-        metric: this.metricDeadLetterQueueMessagesVisible(),
+        metric: this.metricDeadLetterQueueApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD }),
         threshold: 1,
         description: 'The consumer failed to process messages maxReceiveCount times; they wait in the dead-letter queue (redrive them with StartMessageMoveTask once fixed)',
       }, props.alarmTopic),
       createAlarm(this, 'NotificationsFailedToRedriveAlarm', {
-        metric: this.metricNumberOfNotificationsFailedToRedriveToDlq(),
+        metric: this.metricNumberOfNotificationsFailedToRedriveToDlq({ period: ALARM_PERIOD }),
         threshold: 1,
         description: 'SNS failed to move undeliverable messages of this topic (any of its subscriptions) to a dead-letter queue: those messages are lost',
       }, props.alarmTopic),
@@ -305,47 +314,123 @@ export class DurableSubscriber extends Construct {
     return this.topic.grantPublish(grantee);
   }
 
-  /** Age of the oldest message in the queue: how far the consumer lags. Maximum over 1 minute. */
+  /**
+   * Age of the oldest message in the queue (its `ApproximateAgeOfOldestMessage`, seconds): how far
+   * the consumer lags.
+   *
+   * @default - maximum over 5 minutes
+   */
   public metricApproximateAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum', ...props });
+    return this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
-  /** Messages waiting in the queue. Maximum over 1 minute. */
+  /**
+   * Messages waiting in the queue (its `ApproximateNumberOfMessagesVisible`).
+   *
+   * @default - maximum over 5 minutes
+   */
   public metricApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', ...props });
+    return this.queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
-  /** Messages in the queue dead-letter queue (ApproximateNumberOfMessagesVisible). Maximum over 1 minute. */
-  public metricDeadLetterQueueMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', ...props });
+  /**
+   * Messages waiting in the queue dead-letter queue (its `ApproximateNumberOfMessagesVisible`).
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricDeadLetterQueueApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
-  /** Messages in the subscription dead-letter queue (ApproximateNumberOfMessagesVisible). Maximum over 1 minute. */
-  public metricSubscriptionDeadLetterQueueMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', ...props });
+  /**
+   * Messages waiting in the subscription dead-letter queue (its `ApproximateNumberOfMessagesVisible`).
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricSubscriptionDeadLetterQueueApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Messages published to the topic (SNS `NumberOfMessagesPublished`, per topic).
+   *
+   * @default - sum over 5 minutes
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html
+   */
+  public metricNumberOfMessagesPublished(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.topicMetric('NumberOfMessagesPublished', props);
   }
 
   /**
    * Notifications SNS failed to deliver. SNS reports it per topic, not per subscription: it
-   * counts the failures of every subscription of the topic. Sum over 1 minute.
+   * counts the failures of every subscription of the topic.
+   *
+   * @default - sum over 5 minutes
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html
    */
   public metricNumberOfNotificationsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.topicMetric('NumberOfNotificationsFailed', props);
   }
 
-  /** Notifications SNS moved to a subscription dead-letter queue (per topic). Sum over 1 minute. */
+  /**
+   * Notifications SNS moved to a subscription dead-letter queue (per topic).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricNumberOfNotificationsRedrivenToDlq(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.topicMetric('NumberOfNotificationsRedrivenToDlq', props);
   }
 
-  /** Notifications SNS failed to move to a subscription dead-letter queue (per topic). Sum over 1 minute. */
+  /**
+   * Notifications SNS failed to move to a subscription dead-letter queue (per topic).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricNumberOfNotificationsFailedToRedriveToDlq(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.topicMetric('NumberOfNotificationsFailedToRedriveToDlq', props);
   }
 
+  /**
+   * The subscription on a `ServiceDashboard`, along the way a message goes: the topic (published,
+   * failed, redriven, failed to redrive), then the depths of the queue, its dead-letter queue and
+   * the subscription dead-letter queue side by side, with the alarms' thresholds, and the consumer's lag.
+   *
+   * Metrics: SNS per topic (https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html),
+   * SQS per queue (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    // The alarms' period, so the graphs show what the alarms evaluate.
+    const minute = { period: ALARM_PERIOD };
+    return [
+      titleWidget(this, 'DurableSubscriber'),
+      graphWidget({
+        title: 'Topic',
+        left: [
+          this.metricNumberOfMessagesPublished({ ...minute, label: 'Published' }),
+          this.metricNumberOfNotificationsFailed({ ...minute, label: 'Failed' }),
+          this.metricNumberOfNotificationsRedrivenToDlq({ ...minute, label: 'Redriven to DLQ' }),
+          this.metricNumberOfNotificationsFailedToRedriveToDlq({ ...minute, label: 'Failed to redrive (lost)' }),
+        ],
+        leftAnnotations: alarmAnnotations(this, 'NotificationsFailedToRedriveAlarm'),
+      }),
+      graphWidget({
+        title: 'Queue -> dead-letter queue | subscription dead-letter queue',
+        left: [
+          this.metricApproximateNumberOfMessagesVisible({ ...minute, label: 'Queue' }),
+          this.metricDeadLetterQueueApproximateNumberOfMessagesVisible({ ...minute, label: 'Dead-letter queue' }),
+          this.metricSubscriptionDeadLetterQueueApproximateNumberOfMessagesVisible({ ...minute, label: 'Subscription dead-letter queue' }),
+        ],
+        leftAnnotations: alarmAnnotations(this, 'DeadLetterQueueAlarm', 'SubscriptionDeadLetterQueueAlarm'),
+      }),
+      graphWidget({
+        title: 'Consumer lag (s)',
+        left: [this.metricApproximateAgeOfOldestMessage({ ...minute, label: 'Age of oldest message' })],
+      }),
+    ];
+  }
+
   private topicMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.topic.metric(metricName, { period: Duration.minutes(1), statistic: 'Sum', ...props });
+    return this.topic.metric(metricName, { statistic: cloudwatch.Stats.SUM, ...props });
   }
 
   private validateConsumerSettings(props: DurableSubscriberProps, fifo: boolean): void {

@@ -16,10 +16,12 @@ import { retryOnThrottling, retryReadOnly } from './private/retry';
 import { EMR_MANAGED_POLICY_TAG, ManagedSecurityGroups } from './private/security-groups';
 import { Teardown } from './private/teardown';
 import { createAlarm } from '../common/alarms';
+import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
 import { ACCESS_LOG_BUCKET_GUARD_REASONS, LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRules } from '../common/guard';
 import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { IDashboardSource } from '../service-dashboard/dashboard-source';
 
 /**
  * How often a starting cluster and a running step are looked at. Each look adds about 9 events to
@@ -299,7 +301,7 @@ export interface EmrPipelineProps {
  * "clusterId"?: "j-..." }`. Without `clusterId` a cluster is created for the execution and
  * terminated at its end, whatever the outcome.
  */
-export class EmrPipeline extends Construct {
+export class EmrPipeline extends Construct implements IDashboardSource {
   /** The pipeline's state machine. */
   public readonly stateMachine: sfn.StateMachine;
   /** Terminates the clusters of executions that failed, timed out or were aborted. */
@@ -563,15 +565,12 @@ export class EmrPipeline extends Construct {
         description: 'An EMR pipeline execution was aborted (its cluster is being terminated)',
       }, props.alarmTopic),
       createAlarm(this, 'TeardownFailedAlarm', {
-        metric: this.teardownStateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        metric: this.metricTeardownStateMachineExecutionsFailed(),
         threshold: 1,
         description: 'The EMR pipeline teardown failed: a cluster may still be running (idle auto-termination is the backstop)',
       }, props.alarmTopic),
       createAlarm(this, 'TeardownUndeliveredAlarm', {
-        metric: this.teardownDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
+        metric: this.metricTeardownDeadLetterQueueApproximateNumberOfMessagesVisible(),
         threshold: 1,
         description: 'EventBridge could not start the EMR pipeline teardown: a cluster may still be running',
       }, props.alarmTopic),
@@ -583,34 +582,134 @@ export class EmrPipeline extends Construct {
     return this.stateMachine.grantStartExecution(grantee);
   }
 
-  /** Executions that failed (`ExecutionsFailed`), summed over 5 minutes. */
+  /**
+   * Any Step Functions metric of the pipeline's state machine (namespace `AWS/States`, dimension
+   * `StateMachineArn`).
+   *
+   * @default - sum over 5 minutes
+   * @see https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metric(metricName, props);
+  }
+
+  /**
+   * Executions that failed (`ExecutionsFailed`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricExecutionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricFailed(withSum(props));
   }
 
-  /** Executions that timed out (`ExecutionsTimedOut`), summed over 5 minutes. */
+  /**
+   * Executions that timed out (`ExecutionsTimedOut`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricExecutionsTimedOut(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricTimedOut(withSum(props));
   }
 
-  /** Executions that were aborted (`ExecutionsAborted`), summed over 5 minutes. */
+  /**
+   * Executions that were aborted (`ExecutionsAborted`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricExecutionsAborted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricAborted(withSum(props));
   }
 
-  /** Executions that succeeded (`ExecutionsSucceeded`), summed over 5 minutes. */
+  /**
+   * Executions that succeeded (`ExecutionsSucceeded`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricExecutionsSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricSucceeded(withSum(props));
   }
 
-  /** Executions started (`ExecutionsStarted`), summed over 5 minutes. */
+  /**
+   * Executions started (`ExecutionsStarted`).
+   *
+   * @default - sum over 5 minutes
+   */
   public metricExecutionsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricStarted(withSum(props));
   }
 
-  /** Execution run time (`ExecutionTime`, milliseconds), averaged over 5 minutes. */
+  /**
+   * Execution run time (`ExecutionTime`, milliseconds).
+   *
+   * @default - average over 5 minutes
+   */
   public metricExecutionTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.stateMachine.metricTime(props);
+  }
+
+  /**
+   * Teardown executions that failed (`ExecutionsFailed` of `teardownStateMachine`): a cluster may still be running.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricTeardownStateMachineExecutionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.teardownStateMachine.metricFailed(withSum(props));
+  }
+
+  /**
+   * Teardown executions that succeeded (`ExecutionsSucceeded` of `teardownStateMachine`).
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricTeardownStateMachineExecutionsSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.teardownStateMachine.metricSucceeded(withSum(props));
+  }
+
+  /**
+   * Teardown events EventBridge could not deliver, waiting in `teardownDeadLetterQueue` (its `ApproximateNumberOfMessagesVisible`).
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricTeardownDeadLetterQueueApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.teardownDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * The pipeline on a `ServiceDashboard`: executions by status (started, succeeded, failed, timed
+   * out, aborted) with the alarms' thresholds, execution time, and the teardown's health (failed
+   * and succeeded teardowns, undelivered teardown events).
+   *
+   * Metrics: Step Functions execution metrics, dimension `StateMachineArn`
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    return [
+      titleWidget(this, 'EmrPipeline'),
+      graphWidget({
+        title: 'Executions by status',
+        left: [
+          this.metricExecutionsStarted({ label: 'Started' }),
+          this.metricExecutionsSucceeded({ label: 'Succeeded' }),
+          this.metricExecutionsFailed({ label: 'Failed' }),
+          this.metricExecutionsTimedOut({ label: 'Timed out' }),
+          this.metricExecutionsAborted({ label: 'Aborted' }),
+        ],
+        leftAnnotations: alarmAnnotations(this, 'ExecutionsFailedAlarm', 'ExecutionsTimedOutAlarm', 'ExecutionsAbortedAlarm'),
+      }),
+      graphWidget({
+        title: 'Execution time (ms)',
+        left: [this.metricExecutionTime({ label: 'Average' }), this.metricExecutionTime({ statistic: cloudwatch.Stats.MAXIMUM, label: 'Maximum' })],
+      }),
+      graphWidget({
+        title: 'Teardown (clusters left running?)',
+        left: [
+          this.metricTeardownStateMachineExecutionsSucceeded({ label: 'Teardowns succeeded' }),
+          this.metricTeardownStateMachineExecutionsFailed({ label: 'Teardowns failed' }),
+          this.metricTeardownDeadLetterQueueApproximateNumberOfMessagesVisible({ label: 'Undelivered teardown events' }),
+        ],
+        leftAnnotations: alarmAnnotations(this, 'TeardownFailedAlarm', 'TeardownUndeliveredAlarm'),
+      }),
+    ];
   }
 
   /** Checks the props; returns whether the release supports idle auto-termination. */

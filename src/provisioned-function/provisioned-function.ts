@@ -9,9 +9,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PROVISIONED_FUNCTION_SPEC, ProvisionedFunctionConfig } from './private/spec';
 import { createAlarm } from '../common/alarms';
+import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
 import { acknowledgeNagRule, acknowledgeNoDeadLetterQueue, nagResourceText } from '../common/nag';
 import { createSecureFunction, literalEventAge, writeEventAgeToken } from '../common/secure-function';
 import { resolveProps } from '../common/spec';
+import { IDashboardSource } from '../service-dashboard/dashboard-source';
 
 /**
  * A scheduled change of the auto-scaling bounds, e.g. a higher floor during business hours.
@@ -193,7 +195,7 @@ const HIGH_UTILIZATION_THRESHOLD = 0.9;
  *
  * Grants and event sources attach to the alias, so provisioned environments are the ones used.
  */
-export class ProvisionedFunction extends Construct implements iam.IGrantable {
+export class ProvisionedFunction extends Construct implements iam.IGrantable, IDashboardSource {
   /** The function (unqualified); callers should use `alias`. */
   public readonly lambdaFunction: lambda.Function;
   /** The published version of the function's current code and configuration. */
@@ -277,7 +279,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
         metric: this.metricProvisionedConcurrencySpilloverInvocations({ period: Duration.minutes(1) }),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        description: `Invocations of ${this.node.path} ran on on-demand environments (possible cold starts): provisioned concurrency was exhausted.`,
+        description: 'Invocations of the alias ran on on-demand environments (possible cold starts): provisioned concurrency was exhausted.',
       }, alarmTopic),
       createAlarm(this, 'HighUtilizationAlarm', {
         // Average, like target tracking: the maximum reaches 1 whenever all environments are busy for an instant.
@@ -285,7 +287,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
         threshold: HIGH_UTILIZATION_THRESHOLD,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: HIGH_UTILIZATION_PERIODS,
-        description: `Provisioned concurrency of ${this.node.path} has been over ${HIGH_UTILIZATION_THRESHOLD * 100}% in use for ${HIGH_UTILIZATION_PERIODS} minutes: raise it (or autoScaling.maxCapacity) before callers spill over.`,
+        description: `Provisioned concurrency of the alias has been over ${HIGH_UTILIZATION_THRESHOLD * 100}% in use for ${HIGH_UTILIZATION_PERIODS} minutes: raise it (or autoScaling.maxCapacity) before callers spill over.`,
       }, alarmTopic),
     ];
 
@@ -294,7 +296,7 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
         metric: this.metricNewVersionErrors(),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        description: `Invocations of ${this.node.path} running its current version ended in a function error; during a CodeDeploy deployment of that version, this rolls the alias back to the previous one.`,
+        description: 'Invocations of the alias running its current version ended in a function error; during a CodeDeploy deployment of that version, this rolls the alias back to the previous one.',
       }, alarmTopic);
       this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, 'DeploymentGroup', {
         alias: this.alias,
@@ -368,6 +370,17 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
   }
 
   /**
+   * Any Lambda metric of the alias (namespace `AWS/Lambda`, dimensions `FunctionName` and
+   * `Resource` = `<function>:<alias>`).
+   *
+   * @default - average over 5 minutes
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metric(metricName, props);
+  }
+
+  /**
    * The share of the alias's provisioned concurrency in use (0-1).
    *
    * @default - maximum over 5 minutes
@@ -384,6 +397,16 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    */
   public metricProvisionedConcurrencySpilloverInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.alias.metric('ProvisionedConcurrencySpilloverInvocations', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Environments of the alias busy with an invocation on provisioned concurrency: compare with the
+   * provisioned concurrency (`provisionedConcurrencyFloor` and the scaling maximum).
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricProvisionedConcurrentExecutions(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alias.metric('ProvisionedConcurrentExecutions', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
   /**
@@ -408,6 +431,9 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    * Function errors of invocations of the alias that ran this construct's current version (the
    * `ExecutedVersion` dimension): while CodeDeploy shifts traffic, the errors of the new version
    * alone, not those of the version it replaces.
+   *
+   * One minute rather than the library's five: CodeDeploy checks the alarm during traffic-shifting
+   * intervals that can be a few minutes long, and a 5-minute period could end after the shift.
    *
    * @default - sum over 1 minute
    */
@@ -440,6 +466,48 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable {
    */
   public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.alias.metricThrottles(props);
+  }
+
+  /**
+   * The alias's provisioned concurrency on a `ServiceDashboard`: its utilization against the
+   * high-utilization alarm, the environments in use against the provisioned concurrency, the
+   * spillover invocations against the spillover alarm, and invocations, errors and throttles.
+   *
+   * Metric names: Lambda's provisioned concurrency metrics
+   * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html), emitted per alias
+   * (dimensions `FunctionName` and `Resource`).
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    // The alarms' period, so the graphs show what the alarms evaluate.
+    const minute = { period: Duration.minutes(1) };
+    return [
+      titleWidget(this, 'ProvisionedFunction'),
+      graphWidget({
+        title: 'Provisioned concurrency utilization',
+        left: [
+          this.metricProvisionedConcurrencyUtilization({ ...minute, statistic: cloudwatch.Stats.AVERAGE, label: 'Average' }),
+          this.metricProvisionedConcurrencyUtilization({ ...minute, label: 'Maximum' }),
+        ],
+        leftAnnotations: alarmAnnotations(this, 'HighUtilizationAlarm'),
+        leftYAxis: { max: 1 },
+      }),
+      graphWidget({
+        title: 'Provisioned environments in use and spillover',
+        left: [this.metricProvisionedConcurrentExecutions({ ...minute, label: 'ProvisionedConcurrentExecutions' })],
+        leftAnnotations: [{ value: this.provisionedConcurrencyFloor, label: 'Provisioned concurrency (floor)' }],
+        right: [this.metricProvisionedConcurrencySpilloverInvocations({ ...minute, label: 'Spillover invocations' })],
+        rightAnnotations: alarmAnnotations(this, 'SpilloverAlarm'),
+      }),
+      graphWidget({
+        title: 'Invocations, errors and throttles',
+        left: [
+          this.metricInvocations(), this.metricErrors(), this.metricThrottles(),
+          // With a deployment, what rolls it back: the errors of the current version alone.
+          ...(this.newVersionErrorsAlarm ? [this.metricNewVersionErrors({ label: 'Errors of the current version' })] : []),
+        ],
+        leftAnnotations: alarmAnnotations(this, 'NewVersionErrorsAlarm'),
+      }),
+    ];
   }
 
   /**

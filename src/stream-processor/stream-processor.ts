@@ -10,9 +10,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarm } from '../common/alarms';
 import { grantMappingAccess, onFailureDestination, resolveConsumer } from '../common/consumer';
+import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue } from '../common/secure-queue';
 import { resolveProps } from '../common/spec';
+import { IDashboardSource } from '../service-dashboard/dashboard-source';
 import { reservedConcurrencyOf } from './private/function-facts';
 import { BoundStreamProcessorConfig, STREAM_PROCESSOR_SPEC, resolveWithSource } from './private/spec';
 import { StreamSource } from './stream-source';
@@ -181,7 +183,7 @@ export interface StreamProcessorProps extends StreamProcessorOptions {
  * retries a record: failed records are bisected, retried a bounded number of times, and their
  * failure context sent to an on-failure destination that is alarmed.
  */
-export class StreamProcessor extends Construct implements iam.IGrantable {
+export class StreamProcessor extends Construct implements iam.IGrantable, IDashboardSource {
   /** The function the event source mapping invokes: the one given, or the one defined. */
   public readonly consumer: lambda.IFunction;
 
@@ -296,36 +298,92 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
   }
 
   /**
+   * Any Lambda metric of the consumer (namespace `AWS/Lambda`, the consumer's dimensions).
+   *
+   * @default - average over 5 minutes
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.consumer.metric(metricName, props);
+  }
+
+  /**
    * Age of the newest record of the last batch when it reached the function (Lambda's
-   * `IteratorAge`, maximum over 5 minutes by default). Works for every source and for enhanced
-   * fan-out, where the stream's `GetRecords.IteratorAgeMilliseconds` is not emitted.
+   * `IteratorAge`, milliseconds). Works for every source and for enhanced fan-out, where the
+   * stream's `GetRecords.IteratorAgeMilliseconds` is not emitted.
+   *
+   * @default - maximum over 5 minutes
    */
   public metricIteratorAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.consumer.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
-  /** Invocations of the consumer that ended in an error (sum over 5 minutes by default). */
+  /**
+   * Invocations of the consumer that ended in an error.
+   *
+   * @default - sum over 5 minutes
+   */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.consumer.metricErrors(props);
   }
 
   /**
-   * Times Lambda failed to send a failure context to the on-failure destination (sum over 5 minutes
-   * by default): those records are lost unless read again from the stream in time.
+   * Times Lambda failed to send a failure context to the on-failure destination: those records
+   * are lost unless read again from the stream in time.
+   *
+   * @default - sum over 5 minutes
    */
   public metricDestinationDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.consumer.metric('DestinationDeliveryFailures', { statistic: cloudwatch.Stats.SUM, ...props });
   }
 
   /**
-   * Failure contexts waiting in the on-failure queue (maximum of
-   * `ApproximateNumberOfMessagesVisible` over 5 minutes by default). Throws when the destination is a topic.
+   * Failure contexts waiting in the on-failure queue (its `ApproximateNumberOfMessagesVisible`).
+   * Throws when the destination is a topic.
+   *
+   * @default - maximum over 5 minutes
    */
-  public metricOnFailureQueueDepth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  public metricOnFailureQueueApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     if (!this.onFailureQueue) {
-      throw new Error('metricOnFailureQueueDepth: the on-failure destination of this StreamProcessor is a topic, not a queue');
+      throw new Error('metricOnFailureQueueApproximateNumberOfMessagesVisible: the on-failure destination of this StreamProcessor is a topic, not a queue');
     }
     return this.onFailureQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * The processor on a `ServiceDashboard`: the iterator age against the alarm threshold and
+   * `maxRecordAge` (where records are discarded), errors and failed deliveries to the on-failure
+   * destination, and the on-failure queue's depth.
+   *
+   * `IteratorAge` and `DestinationDeliveryFailures` are Lambda's event source mapping metrics
+   * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    const iteratorAgeLimits = alarmAnnotations(this, 'IteratorAgeAlarm');
+    if (!this.maxRecordAge.isUnresolved()) {
+      iteratorAgeLimits.push({ value: this.maxRecordAge.toMilliseconds(), label: `maxRecordAge (${this.maxRecordAge.toHumanString()}): discarded beyond` });
+    }
+    const widgets: cloudwatch.IWidget[] = [
+      titleWidget(this, 'StreamProcessor'),
+      graphWidget({
+        title: 'Iterator age (ms)',
+        left: [this.metricIteratorAge({ label: 'IteratorAge (maximum)' })],
+        leftAnnotations: iteratorAgeLimits,
+      }),
+      graphWidget({
+        title: 'Errors and undelivered failure contexts',
+        left: [this.metricErrors(), this.metricDestinationDeliveryFailures()],
+        leftAnnotations: alarmAnnotations(this, 'ErrorsAlarm', 'DestinationDeliveryFailuresAlarm'),
+      }),
+    ];
+    if (this.onFailureQueue) {
+      widgets.push(graphWidget({
+        title: 'On-failure queue depth',
+        left: [this.metricOnFailureQueueApproximateNumberOfMessagesVisible({ label: 'ApproximateNumberOfMessagesVisible' })],
+        leftAnnotations: alarmAnnotations(this, 'OnFailureQueueDepthAlarm'),
+      }));
+    }
+    return widgets;
   }
 
   /** Warns when the shards can ask for more concurrent invocations than the consumer may run. */
@@ -361,7 +419,7 @@ export class StreamProcessor extends Construct implements iam.IGrantable {
     }, topic));
     if (this.onFailureQueue) {
       this.alarms.push(createAlarm(this, 'OnFailureQueueDepthAlarm', {
-        metric: this.metricOnFailureQueueDepth(),
+        metric: this.metricOnFailureQueueApproximateNumberOfMessagesVisible(),
         threshold: 1,
         description: 'Records were discarded by the stream processor; their failure context waits in the on-failure queue.',
       }, topic));

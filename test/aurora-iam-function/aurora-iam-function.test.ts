@@ -209,6 +209,14 @@ describe('AuroraIamFunction defaults', () => {
     expect(fn.metricErrors().metricName).toBe('Errors');
   });
 
+  test('metricServerlessDatabaseCapacity and metricACUUtilization are the cluster\'s (average over 5 minutes)', () => {
+    const { stack, fn } = build();
+    for (const [metric, name] of [[fn.metricServerlessDatabaseCapacity(), 'ServerlessDatabaseCapacity'], [fn.metricACUUtilization(), 'ACUUtilization']] as const) {
+      expect([metric.namespace, metric.metricName, metric.statistic, metric.period.toMinutes()]).toEqual(['AWS/RDS', name, 'Average', 5]);
+      expect(stack.resolve(metric.dimensions)).toEqual({ DBClusterIdentifier: { Ref: expect.stringMatching(/^FnCluster/) } });
+    }
+  });
+
   test('grantConnect lets another principal log in as the same user, and nothing more', () => {
     const { stack, vpc } = setup();
     const fn = new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler' });
@@ -402,6 +410,17 @@ describe('AuroraIamFunction overrides', () => {
     template.hasResource('Custom::AuroraIamDatabaseUser', { Properties: Match.objectLike({ OnDelete: 'destroy' }), DeletionPolicy: 'Delete' });
   });
 
+  test('databaseUserRemovalPolicy RETAIN_ON_UPDATE_OR_DELETE keeps the user', () => {
+    const { template } = build({ databaseUserRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    template.hasResource('Custom::AuroraIamDatabaseUser', { Properties: Match.objectLike({ OnDelete: 'retain' }), DeletionPolicy: 'RetainExceptOnCreate' });
+  });
+
+  // CloudFormation's Snapshot policy is for resources that have snapshots (cfn-lint E3035 on a custom resource).
+  test('databaseUserRemovalPolicy SNAPSHOT is refused', () => {
+    expect(() => build({ databaseUserRemovalPolicy: RemovalPolicy.SNAPSHOT }))
+      .toThrow("databaseUserRemovalPolicy must be one of 'retain', 'destroy', 'retain-on-update-or-delete', got 'snapshot'");
+  });
+
   test('cluster settings: version, capacity, backups, deletion protection (with a warning when off)', () => {
     const { stack, template } = build({
       engineVersion: rds.AuroraPostgresEngineVersion.VER_16_6,
@@ -416,7 +435,8 @@ describe('AuroraIamFunction overrides', () => {
       BackupRetentionPeriod: 30,
       DeletionProtection: false,
     });
-    Annotations.fromStack(stack).hasWarning('/Stack/Fn', Match.stringLikeRegexp('deletionProtection is off'));
+    Annotations.fromStack(stack).hasWarning('/Stack/Fn',
+      Match.stringLikeRegexp('^deletionProtection is off: .*\\[ack: cdk-serverless-patterns:AuroraIamFunction:noDeletionProtection\\]$'));
   });
 
   test('function options pass through: runtime, memory, environment, subnets', () => {
@@ -520,6 +540,13 @@ describe('AuroraIamFunction with an existing cluster', () => {
       .toThrow(/adminSecret is required when the cluster has no secret/);
   });
 
+  test('adminSecret without cluster is refused: the cluster this construct defines signs in with its own secret', () => {
+    const { stack, vpc } = setup();
+    const adminSecret = secretsmanager.Secret.fromSecretNameV2(stack, 'Admin', 'orders/admin');
+    expect(() => new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', adminSecret }))
+      .toThrow('adminSecret requires cluster');
+  });
+
   test('a MySQL cluster is refused', () => {
     const { stack, vpc } = setup();
     const cluster = new rds.DatabaseCluster(stack, 'MySql', {
@@ -541,7 +568,7 @@ describe('AuroraIamFunction with an existing cluster', () => {
     const { stack, vpc } = setup();
     const cluster = existing(stack, vpc);
     expect(() => new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', cluster, ...extra }))
-      .toThrow(new RegExp(`${name} applies only to the cluster AuroraIamFunction defines; it cannot be set with cluster`));
+      .toThrow(`${name} cannot be combined with cluster`);
   });
 });
 
@@ -579,7 +606,24 @@ describe('AuroraIamFunction validation', () => {
 
   test('min capacity above max capacity', () => {
     expect(() => build({ serverlessV2MinCapacity: 8, serverlessV2MaxCapacity: 4 }))
-      .toThrow('serverlessV2MinCapacity must not exceed serverlessV2MaxCapacity, got 8 > 4');
+      .toThrow('serverlessV2MinCapacity (8) must be <= serverlessV2MaxCapacity (4)');
+    // Against the default maximum (4 ACUs) too.
+    expect(() => build({ serverlessV2MinCapacity: 4.5 })).toThrow('serverlessV2MinCapacity (4.5) must be <= serverlessV2MaxCapacity (4)');
+  });
+
+  // Aurora counts Serverless v2 capacity in half ACUs; aws-cdk-lib's own error names neither range nor value.
+  test.each([
+    ['serverlessV2MinCapacity', { serverlessV2MinCapacity: 1.25 }, 'serverlessV2MinCapacity must be a multiple of 0.5 between 0 and 256, got 1.25'],
+    ['serverlessV2MaxCapacity', { serverlessV2MaxCapacity: 7.1 }, 'serverlessV2MaxCapacity must be a multiple of 0.5 between 1 and 256, got 7.1'],
+  ])('%s is a multiple of 0.5 ACU', (_name, extra, message) => {
+    expect(() => build(extra)).toThrow(message);
+  });
+
+  test('capacity bounds and half steps are accepted', () => {
+    const { template } = build({ serverlessV2MinCapacity: 0, serverlessV2MaxCapacity: 256 });
+    template.hasResourceProperties('AWS::RDS::DBCluster', { ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 256 } });
+    const half = build({ serverlessV2MinCapacity: 1.5, serverlessV2MaxCapacity: 2.5 }).template;
+    half.hasResourceProperties('AWS::RDS::DBCluster', { ServerlessV2ScalingConfiguration: { MinCapacity: 1.5, MaxCapacity: 2.5 } });
   });
 
   test('backupRetention range', () => {
@@ -647,6 +691,18 @@ describe('AuroraIamDatabaseUser', () => {
       VpcConfig: Match.objectLike({ SubnetIds: [{ Ref: Match.stringLikeRegexp('^VpcappSubnet1') }, { Ref: Match.stringLikeRegexp('^VpcappSubnet2') }] }),
       Environment: { Variables: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' } },
     });
+  });
+
+  test('rejects roles that are not plain lowercase identifiers, and the SNAPSHOT removal policy', () => {
+    const { stack, vpc } = setup();
+    const cluster = rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Imported', {
+      clusterIdentifier: 'c', clusterResourceIdentifier: 'cluster-X', clusterEndpointAddress: 'c.example', port: 5432,
+    });
+    const adminSecret = secretsmanager.Secret.fromSecretNameV2(stack, 'S', 'admin');
+    expect(() => new AuroraIamDatabaseUser(stack, 'User', { cluster, adminSecret, vpc, userName: 'reporting', roles: ['Admin'] }))
+      .toThrow("roles must be 1-63 characters of lowercase letters, digits and _, not starting with a digit, got 'Admin'");
+    expect(() => new AuroraIamDatabaseUser(stack, 'Other', { cluster, adminSecret, vpc, userName: 'other', removalPolicy: RemovalPolicy.SNAPSHOT }))
+      .toThrow("removalPolicy must be one of 'retain', 'destroy', 'retain-on-update-or-delete', got 'snapshot'");
   });
 
   test('rejects a user name that is not a plain lowercase identifier', () => {

@@ -397,14 +397,16 @@ describe('DurableSubscriber overrides', () => {
       stack.resolve({ ns: m.namespace, name: m.metricName, stat: m.statistic, period: m.period.toSeconds(), dims: m.dimensions });
     const queueDims = (id: string) => ({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^Sub${id}[0-9A-F]{8}$`)), 'QueueName'] } });
     const topicDims = { TopicName: { 'Fn::GetAtt': [expect.stringMatching(/^SubTopic[0-9A-F]{8}$/), 'TopicName'] } };
-    expect(render(subscriber.metricApproximateAgeOfOldestMessage())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', stat: 'Maximum', period: 60, dims: queueDims('Queue') });
-    expect(render(subscriber.metricApproximateNumberOfMessagesVisible())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 60, dims: queueDims('Queue') });
-    expect(render(subscriber.metricDeadLetterQueueMessagesVisible())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 60, dims: queueDims('DeadLetterQueue') });
-    expect(render(subscriber.metricSubscriptionDeadLetterQueueMessagesVisible())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 60, dims: queueDims('SubscriptionDeadLetterQueue') });
-    expect(render(subscriber.metricNumberOfNotificationsFailed())).toEqual({ ns: 'AWS/SNS', name: 'NumberOfNotificationsFailed', stat: 'Sum', period: 60, dims: topicDims });
-    expect(render(subscriber.metricNumberOfNotificationsRedrivenToDlq())).toEqual({ ns: 'AWS/SNS', name: 'NumberOfNotificationsRedrivenToDlq', stat: 'Sum', period: 60, dims: topicDims });
-    expect(render(subscriber.metricNumberOfNotificationsFailedToRedriveToDlq({ period: Duration.minutes(5) })))
-      .toEqual({ ns: 'AWS/SNS', name: 'NumberOfNotificationsFailedToRedriveToDlq', stat: 'Sum', period: 300, dims: topicDims });
+    // The library's default period, as aws-cdk-lib's: 5 minutes.
+    expect(render(subscriber.metricApproximateAgeOfOldestMessage())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateAgeOfOldestMessage', stat: 'Maximum', period: 300, dims: queueDims('Queue') });
+    expect(render(subscriber.metricApproximateNumberOfMessagesVisible())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 300, dims: queueDims('Queue') });
+    expect(render(subscriber.metricDeadLetterQueueApproximateNumberOfMessagesVisible())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 300, dims: queueDims('DeadLetterQueue') });
+    expect(render(subscriber.metricSubscriptionDeadLetterQueueApproximateNumberOfMessagesVisible())).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 300, dims: queueDims('SubscriptionDeadLetterQueue') });
+    expect(render(subscriber.metricNumberOfMessagesPublished())).toEqual({ ns: 'AWS/SNS', name: 'NumberOfMessagesPublished', stat: 'Sum', period: 300, dims: topicDims });
+    expect(render(subscriber.metricNumberOfNotificationsFailed())).toEqual({ ns: 'AWS/SNS', name: 'NumberOfNotificationsFailed', stat: 'Sum', period: 300, dims: topicDims });
+    expect(render(subscriber.metricNumberOfNotificationsRedrivenToDlq())).toEqual({ ns: 'AWS/SNS', name: 'NumberOfNotificationsRedrivenToDlq', stat: 'Sum', period: 300, dims: topicDims });
+    expect(render(subscriber.metricNumberOfNotificationsFailedToRedriveToDlq({ period: Duration.minutes(1) })))
+      .toEqual({ ns: 'AWS/SNS', name: 'NumberOfNotificationsFailedToRedriveToDlq', stat: 'Sum', period: 60, dims: topicDims });
   });
 });
 

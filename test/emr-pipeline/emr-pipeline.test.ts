@@ -502,6 +502,25 @@ describe('EmrPipeline methods', () => {
     expect(Stack.of(pipeline).resolve(metric.dimensions)).toEqual({ StateMachineArn: { Ref: expect.stringMatching(/^PipelineStateMachine/) } });
   });
 
+  test.each([
+    ['metricTeardownStateMachineExecutionsFailed', 'ExecutionsFailed'],
+    ['metricTeardownStateMachineExecutionsSucceeded', 'ExecutionsSucceeded'],
+  ] as const)('%s is AWS/States %s of the teardown state machine (Sum over 5 minutes)', (method, metricName) => {
+    const { pipeline } = build();
+    const metric = pipeline[method]();
+    expect([metric.namespace, metric.metricName, metric.statistic, metric.period.toMinutes()]).toEqual(['AWS/States', metricName, 'Sum', 5]);
+    expect(Stack.of(pipeline).resolve(metric.dimensions)).toEqual({ StateMachineArn: { Ref: expect.stringMatching(/^PipelineTeardownStateMachine/) } });
+  });
+
+  test('metricTeardownDeadLetterQueueApproximateNumberOfMessagesVisible is the teardown DLQ\'s depth; metric() any state machine metric', () => {
+    const { pipeline } = build();
+    const depth = pipeline.metricTeardownDeadLetterQueueApproximateNumberOfMessagesVisible();
+    expect([depth.namespace, depth.metricName, depth.statistic, depth.period.toMinutes()]).toEqual(['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 5]);
+    expect(Stack.of(pipeline).resolve(depth.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineTeardownDeadLetterQueue/), 'QueueName'] } });
+    const throttled = pipeline.metric('ExecutionThrottled');
+    expect([throttled.namespace, throttled.metricName, throttled.statistic]).toEqual(['AWS/States', 'ExecutionThrottled', 'Sum']);
+  });
+
   test('metric options override the defaults', () => {
     const { pipeline } = build();
     const metric = pipeline.metricExecutionsFailed({ period: Duration.minutes(1), statistic: 'Maximum' });

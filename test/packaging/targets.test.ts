@@ -62,7 +62,7 @@ test('the targets are named in the style of the CDK libraries users know', () =>
 
 test('every class of the assembly is generated in every language', () => {
   expect(classes).toEqual(expect.arrayContaining(['ProvisionedFunction', 'StreamProcessor', 'DurableSubscriber',
-    'EmrPipeline', 'AuroraIamFunction', 'ServerlessPipeline']));
+    'EmrPipeline', 'AuroraIamFunction', 'ServerlessPipeline', 'ServiceDashboard']));
   const python = fs.readFileSync(path.join(out, 'python', 'src', targets.python.module, '__init__.py'), 'utf-8');
   const javaDir = path.join(out, 'java', 'src', 'main', 'java', ...targets.java.package.split('.'));
   const dotnetDir = path.join(out, 'dotnet', targets.dotnet.packageId, targets.dotnet.namespace);

@@ -403,6 +403,11 @@ describe('ProvisionedFunction overrides', () => {
     expectMetric(fn.metricErrors(), 'Errors', 'Sum');
     expectMetric(fn.metricDuration(), 'Duration', 'Average');
     expectMetric(fn.metricThrottles(), 'Throttles', 'Sum');
+    expectMetric(fn.metricProvisionedConcurrentExecutions(), 'ProvisionedConcurrentExecutions', 'Maximum');
+    expectMetric(fn.metric('ProvisionedConcurrencyInvocations'), 'ProvisionedConcurrencyInvocations', 'Average');
+    // The library's default period (aws-cdk-lib's); metricNewVersionErrors alone has 1 minute.
+    expect(fn.metricProvisionedConcurrentExecutions().period.toMinutes()).toBe(5);
+    expect(fn.metricNewVersionErrors().period.toMinutes()).toBe(1);
     expect(fn.metricDuration({ statistic: 'p99', period: Duration.minutes(1) }).statistic).toBe('p99');
   });
 

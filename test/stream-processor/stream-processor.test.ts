@@ -431,7 +431,7 @@ describe('StreamProcessor overrides', () => {
     });
     expect(Object.keys(alarmsByMetric(stack)).sort()).toEqual(['DestinationDeliveryFailures', 'Errors', 'IteratorAge']);
     expect(p.onFailureTopic).toBe(topic);
-    expect(() => p.metricOnFailureQueueDepth()).toThrow(/the on-failure destination of this StreamProcessor is a topic, not a queue/);
+    expect(() => p.metricOnFailureQueueApproximateNumberOfMessagesVisible()).toThrow(/the on-failure destination of this StreamProcessor is a topic, not a queue/);
   });
 
   test('the iterator-age threshold follows maxRecordAge, or the retention when maxRecordAge is a token, or 24 hours when neither is known', () => {
@@ -460,7 +460,9 @@ describe('StreamProcessor overrides', () => {
     expect(p.metricIteratorAge()).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', statistic: 'Maximum' });
     expect(p.metricErrors()).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum' });
     expect(p.metricDestinationDeliveryFailures()).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', statistic: 'Sum' });
-    expect(p.metricOnFailureQueueDepth({ period: Duration.minutes(1) })).toMatchObject({
+    expect(p.metric('ConcurrentExecutions')).toMatchObject({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', statistic: 'Average', period: Duration.minutes(5) });
+    expect(p.metricIteratorAge().period.toMinutes()).toBe(5);
+    expect(p.metricOnFailureQueueApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) })).toMatchObject({
       namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum', period: Duration.minutes(1),
     });
   });

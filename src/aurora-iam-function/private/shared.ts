@@ -1,5 +1,4 @@
 import { Token } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 
 /**
  * Lambda's Node.js 20+ runtimes ship the Amazon CA bundle (RDS CAs included) as
@@ -13,16 +12,17 @@ export const LAMBDA_CA_BUNDLE_ENV = { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert
  * Names of users and roles: lowercase so the IAM token's DBUser, the `rds-db:connect` ARN and
  * PostgreSQL's folded identifiers agree; at most 63 bytes, PostgreSQL's limit.
  */
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+export const POSTGRES_IDENTIFIER = {
+  kind: 'string',
+  pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  expected: '1-63 characters of lowercase letters, digits and _, not starting with a digit',
+} as const;
 
-export function validatePostgresIdentifier(prop: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!IDENTIFIER.test(value)) {
-    throw new Error(`${prop} must be 1-63 characters of lowercase letters, digits and _, not starting with a digit, got '${value}'`);
+/** Checks each name of a list (of roles) as `prop`, the one the user set; tokens pass. */
+export function validatePostgresIdentifiers(prop: string, values: readonly string[]): void {
+  for (const value of values) {
+    if (!Token.isUnresolved(value) && !POSTGRES_IDENTIFIER.pattern.test(value)) {
+      throw new Error(`${prop} must be ${POSTGRES_IDENTIFIER.expected}, got '${value}'`);
+    }
   }
-}
-
-/** Private subnets with egress if the VPC has them (a NAT reaches Secrets Manager), else isolated ones. */
-export function defaultPrivateSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
-  return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
 }

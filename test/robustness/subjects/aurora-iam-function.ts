@@ -7,13 +7,22 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import { AuroraIamDatabaseUser, AuroraIamFunction, AuroraIamFunctionProps } from '../../../src';
+import { AURORA_IAM_FUNCTION_SPEC } from '../../../src/aurora-iam-function/private/spec';
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createDeadLetterQueue } from '../../../src/common/secure-queue';
-import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
+import type { Spec } from '../../../src/common/spec';
+import { faultableRows, faultyValue, validValue } from '../../support/spec-values';
+import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
 
 const ACCOUNT = '111122223333';
 const code = lambda.Code.fromInline('exports.handler = async () => 1;');
 const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/);
+const ROWS = AURORA_IAM_FUNCTION_SPEC.rows;
+/** The rows that only apply to the cluster the construct defines (they conflict with `cluster`). */
+const NEW_CLUSTER_ROWS = Object.entries(ROWS as Spec<AuroraIamFunctionProps>).filter(([, rule]) => rule?.conflicts?.includes('cluster')).map(([key]) => key);
+/** Aurora counts Serverless v2 capacity in half ACUs (the rows' `validate`): a valid draw rounds to one. */
+const halfAcus = (acus: number) => Math.round(acus * 2) / 2;
+const CAPACITY_ROWS = ['serverlessV2MinCapacity', 'serverlessV2MaxCapacity'] as const;
 
 interface Draft {
   readonly egress: boolean;
@@ -21,53 +30,56 @@ interface Draft {
   readonly databaseName?: string;
   readonly databaseUserName?: string;
   readonly databaseUserRoles?: string[];
-  readonly databaseUserRemovalPolicy?: 'RETAIN' | 'DESTROY';
+  readonly databaseUserRemovalPolicy?: RemovalPolicy;
   readonly proxy?: boolean;
-  /** Capacities in half ACUs (min <= max). */
-  readonly minHalfAcus?: number;
-  readonly maxHalfAcus?: number;
+  /** Capacities in ACUs (min <= max). */
+  readonly serverlessV2MinCapacity?: number;
+  readonly serverlessV2MaxCapacity?: number;
   readonly deletionProtection?: boolean;
-  readonly backupRetentionDays?: number;
+  readonly backupRetention?: Duration;
+  readonly timeout?: Duration;
+  readonly maxEventAge?: Duration;
   readonly memorySize?: number;
-  readonly timeoutSeconds?: number;
   readonly environment: boolean;
   readonly deadLetterQueue: boolean;
   readonly alarmTopic: boolean;
-  /** Pass memorySize as a deploy-time token. */
+  /** Pass memorySize and the capacities as deploy-time tokens. */
   readonly tokens: boolean;
 }
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+/** An optional value the spec's row `key` accepts, its bounds included. */
+const fromSpec = <T>(key: keyof typeof ROWS) => opt(validValue(ROWS[key]!.kind) as fc.Arbitrary<T>);
 const draft: fc.Arbitrary<Draft> = fc.record({
   egress: fc.boolean(),
   cluster: fc.constantFrom<Draft['cluster']>('new', 'new', 'existing', 'imported'),
   databaseName: opt(identifier),
   databaseUserName: opt(identifier),
   databaseUserRoles: opt(fc.subarray(['pg_read_all_data', 'pg_write_all_data'], { minLength: 1 })),
-  databaseUserRemovalPolicy: opt(fc.constantFrom<'RETAIN' | 'DESTROY'>('RETAIN', 'DESTROY')),
-  proxy: opt(fc.boolean()),
-  minHalfAcus: opt(fc.integer({ min: 0, max: 512 })),
-  maxHalfAcus: opt(fc.integer({ min: 2, max: 512 })),
-  deletionProtection: opt(fc.boolean()),
-  backupRetentionDays: opt(fc.integer({ min: 1, max: 35 })),
+  databaseUserRemovalPolicy: fromSpec<RemovalPolicy>('databaseUserRemovalPolicy'),
+  proxy: fromSpec<boolean>('proxy'),
+  serverlessV2MinCapacity: fromSpec<number>('serverlessV2MinCapacity').map((v) => (v === undefined ? v : halfAcus(v))),
+  serverlessV2MaxCapacity: fromSpec<number>('serverlessV2MaxCapacity').map((v) => (v === undefined ? v : halfAcus(v))),
+  deletionProtection: fromSpec<boolean>('deletionProtection'),
+  backupRetention: fromSpec<Duration>('backupRetention'),
+  timeout: fromSpec<Duration>('timeout'),
+  maxEventAge: fromSpec<Duration>('maxEventAge'),
   memorySize: opt(fc.integer({ min: 128, max: 10_240 })),
-  timeoutSeconds: opt(fc.integer({ min: 1, max: 900 })),
   environment: fc.boolean(),
   deadLetterQueue: fc.boolean(),
   alarmTopic: fc.boolean(),
   tokens: fc.boolean(),
 }).map((d): Draft => {
-  // Valid: min <= max, with the defaults 0.5 and 4 ACUs standing in for an absent bound.
-  const min = d.minHalfAcus ?? 1;
-  const max = d.maxHalfAcus ?? 8;
-  const newCluster = d.cluster === 'new';
-  return {
-    ...d,
-    minHalfAcus: newCluster && d.minHalfAcus !== undefined ? Math.min(min, max) : undefined,
-    maxHalfAcus: newCluster && d.maxHalfAcus !== undefined ? Math.max(min, max) : undefined,
-    deletionProtection: newCluster ? d.deletionProtection : undefined,
-    backupRetentionDays: newCluster ? d.backupRetentionDays : undefined,
+  // Valid: min <= max, with the spec's defaults standing in for an absent bound.
+  const min = d.serverlessV2MinCapacity ?? 0.5;
+  const max = d.serverlessV2MaxCapacity ?? 4;
+  const ordered = {
+    serverlessV2MinCapacity: d.serverlessV2MinCapacity === undefined ? undefined : Math.min(min, max),
+    serverlessV2MaxCapacity: d.serverlessV2MaxCapacity === undefined ? undefined : Math.max(min, max),
   };
+  // A given cluster takes none of the new cluster's props.
+  const dropped = d.cluster === 'new' ? {} : Object.fromEntries(NEW_CLUSTER_ROWS.map((key) => [key, undefined]));
+  return { ...d, ...ordered, ...dropped };
 });
 
 function network(d: Draft, stack: Stack): ec2.Vpc {
@@ -126,14 +138,15 @@ function toProps(d: Draft, stack: Stack): AuroraIamFunctionProps {
     databaseName: d.databaseName,
     databaseUserName: d.databaseUserName,
     databaseUserRoles: d.databaseUserRoles,
-    databaseUserRemovalPolicy: d.databaseUserRemovalPolicy === undefined ? undefined : RemovalPolicy[d.databaseUserRemovalPolicy],
+    databaseUserRemovalPolicy: d.databaseUserRemovalPolicy,
     proxy: d.proxy,
-    serverlessV2MinCapacity: d.minHalfAcus === undefined ? undefined : n(d.minHalfAcus / 2),
-    serverlessV2MaxCapacity: d.maxHalfAcus === undefined ? undefined : n(d.maxHalfAcus / 2),
+    serverlessV2MinCapacity: n(d.serverlessV2MinCapacity),
+    serverlessV2MaxCapacity: n(d.serverlessV2MaxCapacity),
     deletionProtection: d.deletionProtection,
-    backupRetention: d.backupRetentionDays === undefined ? undefined : Duration.days(d.backupRetentionDays),
+    backupRetention: d.backupRetention,
     ...(d.memorySize === undefined ? {} : { memorySize: n(d.memorySize) }),
-    ...(d.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(d.timeoutSeconds) }),
+    ...(d.timeout === undefined ? {} : { timeout: d.timeout }),
+    ...(d.maxEventAge === undefined ? {} : { maxEventAge: d.maxEventAge }),
     environment: d.environment ? { TABLE: 'orders' } : undefined,
     deadLetterQueue: d.deadLetterQueue ? createDeadLetterQueue(stack, 'Dlq') : undefined,
     alarmTopic: d.alarmTopic
@@ -151,6 +164,11 @@ interface Fault {
 const always = () => true;
 const newCluster = (d: Draft) => d.cluster === 'new';
 const fault = (prop: string, apply: Fault['apply'], appliesTo: Fault['appliesTo'] = always): Fault => ({ prop, apply, appliesTo });
+/** A fault in a row of the new cluster applies to drafts that define one (with `cluster`, the conflict is the error). */
+const appliesToRow = (key: string): Fault['appliesTo'] => (NEW_CLUSTER_ROWS.includes(key) ? newCluster : always);
+/** Below the minimum, above the maximum and fractions of the unit, from every row with a range. */
+const specFaults = faultableRows(ROWS).map(({ path, kind }) =>
+  faultyValue(kind)!.map((v) => fault(path, (p) => ({ ...p, [path]: v }), appliesToRow(path))));
 const badIdentifier = fc.constantFrom('Orders', '1orders', 'has-dash', 'has space', 'x'.repeat(64), '');
 
 const faults: fc.Arbitrary<Fault> = fc.oneof(
@@ -168,24 +186,22 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
     });
     return p;
   }, (d) => !newCluster(d))),
-  fc.oneof(fc.double({ min: -100, max: -0.01, noNaN: true }), fc.double({ min: 256.01, max: 10_000, noNaN: true }))
-    .map((v) => fault('serverlessV2MinCapacity', (p) => ({ ...p, serverlessV2MinCapacity: v }), newCluster)),
-  fc.oneof(fc.double({ min: -100, max: 0.99, noNaN: true }), fc.double({ min: 256.01, max: 10_000, noNaN: true }))
-    .map((v) => fault('serverlessV2MaxCapacity', (p) => ({ ...p, serverlessV2MaxCapacity: v }), newCluster)),
-  fc.integer({ min: 2, max: 256 }).map((max) => fault('serverlessV2MinCapacity',
-    (p) => ({ ...p, serverlessV2MinCapacity: max, serverlessV2MaxCapacity: max - 1 }), newCluster)),
-  fc.oneof(fc.integer({ min: 0, max: 23 }).map((h) => Duration.hours(h)), fc.integer({ min: 36, max: 1000 }).map((days) => Duration.days(days)))
-    .map((v) => fault('backupRetention', (p) => ({ ...p, backupRetention: v }), newCluster)),
-  // In range but not a whole number of the unit RDS (days) and Lambda (seconds) count them in (issue 18).
-  fractionalDuration('days', 1, 35).map((v) => fault('backupRetention', (p) => ({ ...p, backupRetention: v }), newCluster)),
-  fractionalDuration('seconds', 1, 900).map((v) => fault('timeout', (p) => ({ ...p, timeout: v }))),
-  fractionalDuration('seconds', 60, 6 * 3600).map((v) => fault('maxEventAge', (p) => ({ ...p, maxEventAge: v }))),
+  ...specFaults,
+  // In range but not in the half-ACU steps Aurora counts capacity in.
+  fc.tuple(fc.constantFrom(...CAPACITY_ROWS), fc.integer({ min: 1, max: 255 }), fc.constantFrom(0.1, 0.25, 0.75, 0.999))
+    .map(([key, whole, fraction]) => fault(key, (p) => ({ ...p, [key]: whole + fraction }), newCluster)),
+  fc.integer({ min: 2, max: 512 }).map((halves) => fault('serverlessV2MinCapacity',
+    (p) => ({ ...p, serverlessV2MinCapacity: halves / 2, serverlessV2MaxCapacity: halves / 2 - 0.5 }), newCluster)),
+  // A custom resource has no snapshot.
+  fc.constant(fault('databaseUserRemovalPolicy', (p) => ({ ...p, databaseUserRemovalPolicy: RemovalPolicy.SNAPSHOT }))),
+  // The cluster the construct defines signs in with its own secret.
+  fc.constant(fault('adminSecret', (p, stack) => ({ ...p, adminSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Stray', 'stray') }), newCluster)),
   fc.constantFrom('DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER')
     .map((name) => fault('environment', (p) => ({ ...p, environment: { ...p.environment, [name]: 'x' } }))),
-  fc.constantFrom<Partial<AuroraIamFunctionProps>>(
-    { serverlessV2MinCapacity: 1 }, { serverlessV2MaxCapacity: 8 }, { deletionProtection: false },
-    { backupRetention: Duration.days(3) }, { engineVersion: rds.AuroraPostgresEngineVersion.VER_16_6 },
-  ).map((extra) => fault(Object.keys(extra)[0], (p) => ({ ...p, ...extra }), (d) => !newCluster(d))),
+  // A new cluster's prop beside a given cluster: any value the row accepts.
+  fc.constantFrom(...NEW_CLUSTER_ROWS).chain((key) =>
+    (key === 'engineVersion' ? fc.constant(rds.AuroraPostgresEngineVersion.VER_16_6) : validValue(ROWS[key as keyof typeof ROWS]!.kind))
+      .map((v) => fault(key, (p) => ({ ...p, [key]: v }), (d) => !newCluster(d)))),
   fc.constant(fault('cluster', (p, stack) => ({
     ...p,
     cluster: rds.DatabaseCluster.fromDatabaseClusterAttributes(stack, 'Mysql', {
@@ -209,10 +225,14 @@ const cases: fc.Arbitrary<FuzzCase> = fc.tuple(draft, fc.option(faults, { nil: u
   // A fault that does not apply to this draft leaves a valid case.
   const applies = f !== undefined && f.appliesTo(d);
   return {
-    label: `${JSON.stringify(d)}${applies ? ` + bad ${f!.prop}` : ''}`,
+    label: `${JSON.stringify(d, (_k, v) => (v instanceof Duration ? v.toHumanString() : v))}${applies ? ` + bad ${f!.prop}` : ''}`,
     fault: applies ? f!.prop : undefined,
-    // Turning deletion protection off is the user's call, and cdk-nag and Control Tower say so.
-    nagRules: d.deletionProtection === false ? ['AwsSolutions-RDS10'] : undefined,
+    // Turning deletion protection off is the user's call, and cdk-nag and Control Tower say so; so is
+    // an asynchronous-invocation config (maxEventAge) without an onFailure destination.
+    nagRules: [
+      ...d.deletionProtection === false ? ['AwsSolutions-RDS10'] : [],
+      ...d.maxEventAge ? ['Serverless-LambdaAsyncFailureDestination'] : [],
+    ],
     controls: d.deletionProtection === false ? ['CT.RDS.PR.3'] : undefined,
     build: (stack) => {
       const props = toProps(d, stack);
@@ -234,14 +254,14 @@ export const subject: RobustnessSubject = {
       databaseName: 'orders',
       databaseUserName: 'orders_app',
       databaseUserRoles: ['pg_read_all_data'],
-      databaseUserRemovalPolicy: 'DESTROY',
+      databaseUserRemovalPolicy: RemovalPolicy.DESTROY,
       proxy: true,
-      minHalfAcus: 0,
-      maxHalfAcus: 16,
+      serverlessV2MinCapacity: 0,
+      serverlessV2MaxCapacity: 8,
       deletionProtection: true,
-      backupRetentionDays: 14,
+      backupRetention: Duration.days(14),
+      timeout: Duration.seconds(10),
       memorySize: 1024,
-      timeoutSeconds: 10,
       environment: true,
       deadLetterQueue: true,
       alarmTopic: true,

@@ -1,0 +1,2 @@
+export * from './dashboard-source';
+export * from './service-dashboard';
