@@ -22,25 +22,25 @@ const CASES: Record<string, { banned: string[]; allowed: string[] }> = {
     allowed: ['../options', './targets'],
   },
   'src/aurora-iam-function/runtime/tls.ts': {
-    banned: ['aws-cdk-lib/aws-rds', 'constructs', '../../common/nag', '../private/shared', '../aurora-iam-function', '../../index', '../../cli/options'],
+    banned: ['aws-cdk-lib/aws-rds', 'constructs', '../../common/nag', '../private/spec', '../aurora-iam-function', '../../index', '../../cli/options'],
     allowed: ['./sql', 'pg', '@aws-sdk/rds-signer'],
   },
   'src/aurora-iam-function/db-user.lambda.ts': {
-    banned: ['aws-cdk-lib', './aurora-iam-function', './private/shared', '../common/spec'],
+    banned: ['aws-cdk-lib', './aurora-iam-function', './private/spec', '../common/spec'],
     allowed: ['./runtime/sql', './runtime', '@aws-sdk/client-secrets-manager'],
   },
   'src/emr-pipeline/security-group-cleanup.lambda.ts': {
-    banned: ['aws-cdk-lib/aws-ec2', './private/retry', '../aurora-iam-function/runtime/sql'],
+    banned: ['aws-cdk-lib/aws-ec2', './emr-pipeline', '../aurora-iam-function/runtime/sql'],
     allowed: ['@aws-sdk/client-ec2'],
   },
   'src/common/nag.ts': {
-    banned: ['../provisioned-function', '../index', '../stream-processor/private/function-facts', '../cli/options'],
+    banned: ['../provisioned-function', '../index', '../stream-processor/private/spec', '../cli/options'],
     allowed: ['./validation', 'aws-cdk-lib', 'constructs'],
   },
-  'src/durable-subscriber/durable-subscriber.ts': {
-    banned: ['../provisioned-function/private/spec', '../emr-pipeline/private/retry'],
+  'src/stream-processor/stream-processor.ts': {
+    banned: ['../provisioned-function/private/spec', '../aurora-iam-function/private/spec'],
     // another construct's public classes, its own helpers, common/
-    allowed: ['../provisioned-function', './private/filter-policy', '../common/nag', 'aws-cdk-lib/aws-sqs'],
+    allowed: ['../provisioned-function', './private/spec', '../common/nag', 'aws-cdk-lib/aws-sqs'],
   },
 };
 
@@ -95,8 +95,13 @@ function layeringFindings(result: ESLint.LintResult): Map<number, string[]> {
   return byLine;
 }
 
+/** A relative import that no longer resolves (a file renamed since this test was written) would go unreported. */
+const resolves = (file: string, specifier: string) => !specifier.startsWith('.')
+  || ['.ts', '/index.ts'].some((ext) => fs.existsSync(path.resolve(ROOT, path.dirname(file), specifier + ext)));
+
 test.each(Object.entries(CASES))('%s: the banned imports are reported, the allowed ones are not', async (file, { banned, allowed }) => {
   const specifiers = [...banned, ...allowed];
+  expect(specifiers.filter((s) => !resolves(file, s))).toEqual([]);
   const code = specifiers.map((s, i) => `import * as m${i} from '${s}';`).join('\n') + `\nexport const used = [${specifiers.map((_s, i) => `m${i}`).join(', ')}];\n`;
   const findings = layeringFindings((await eslint.lintText(code, { filePath: path.join(ROOT, file) }))[0]);
 
@@ -115,7 +120,7 @@ test('an import cycle in src/ is reported by import/no-cycle', async () => {
   ]);
 });
 
-test.each([...Object.keys(CASES), 'src/aurora-iam-function/runtime/connection.ts', 'src/common/spec.ts', 'src/index.ts'])(
+test.each([...Object.keys(CASES), 'src/aurora-iam-function/runtime/connection.ts', 'src/durable-subscriber/durable-subscriber.ts', 'src/common/spec.ts', 'src/index.ts'])(
   'the real %s passes', async (file) => {
     expect([...layeringFindings((await eslint.lintFiles([path.join(ROOT, file)]))[0]).values()]).toEqual([]);
   });

@@ -15,7 +15,6 @@ const ID_STYLE = /^cdk-serverless-patterns:([A-Z][A-Za-z]+):[a-z][A-Za-z]+$/;
  * entry as its rename lands (the second test fails on an entry no source has any more).
  */
 const RENAMES_PENDING: readonly string[] = [
-  'cdk-serverless-patterns:auroraIamFunctionNoDeletionProtection',
   'cdk-serverless-patterns:emrPipelineNoIdleTermination',
 ];
 

@@ -221,7 +221,12 @@ describe('the @default rules', () => {
     ]);
   });
 
-  test("a dependency's prop keeps its own @default unless the spec changes the default", () => {
-    expect(check({}, { retries: {}, age: { default: 7 } })).toEqual(["Props.age: @default '6' does not start with '7'"]);
+  test("a dependency's prop keeps its @default, and a default of the construct's own is stated in the README", () => {
+    expect(check({}, { retries: {}, age: { default: 7 } })).toEqual([
+      "Props.age: @default '6' does not start with '7' (an inherited prop: set readmeDefault to where the README states the default)",
+    ]);
+    expect(check({}, { retries: { default: 3, readmeDefault: '3 retries' } })).toEqual([
+      "Props.retries: readmeDefault '3 retries' but the README has no section '## Fake'",
+    ]);
   });
 });

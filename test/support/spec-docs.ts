@@ -79,16 +79,19 @@ export function specMismatches(spec: SpecUnderCheck): string[] {
 
 /**
  * `@default` against the row's default: one line per disagreement. A prop inherited from a
- * dependency's interface (`lambda.FunctionOptions`) may keep its value-like `@default` with no
- * default in the spec: the construct passes it on and the dependency applies that default.
+ * dependency's interface (`lambda.FunctionOptions`) keeps that interface's `@default` (jsii forbids
+ * re-declaring it): with no default in the spec, the construct passes it on and the dependency
+ * applies that default; with a default of the construct's own, the README must say it.
  */
 function jsdocMismatches(label: string, rule: DocumentedRow, doc: string | undefined, inherited: boolean): string[] {
   const expected = expectedDefaultDoc(rule);
   if ('problem' in expected) return [`${label}: ${expected.problem}`];
   if (expected.text !== undefined) {
-    if (doc === undefined) return [`${label}: no @default in its JSDoc (the spec says '${expected.text}')`];
-    if (!startsWithWord(doc, expected.text)) return [`${label}: @default '${doc}' does not start with '${expected.text}'`];
-    return [];
+    const mismatch = doc === undefined
+      ? `no @default in its JSDoc (the spec says '${expected.text}')`
+      : !startsWithWord(doc, expected.text) ? `@default '${doc}' does not start with '${expected.text}'` : undefined;
+    if (mismatch === undefined || (inherited && rule.readmeDefault !== undefined)) return [];
+    return [`${label}: ${mismatch}${inherited ? ' (an inherited prop: set readmeDefault to where the README states the default)' : ''}`];
   }
   // No default in the spec: the JSDoc may describe what happens (`- none`, `- a new queue`), not promise a value.
   if (doc !== undefined && !isDescription(doc) && !inherited) {
