@@ -45,7 +45,7 @@ const pipeline = new EmrPipeline(stack, 'Pipeline', {
 });
 // The buckets keep EMR's logs (not emptied on deletion); the rest of the test goes away.
 pipeline.logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
-(pipeline.encryptionKey as kms.Key).applyRemovalPolicy(RemovalPolicy.DESTROY);
+(pipeline.logGroupEncryptionKey as kms.Key).applyRemovalPolicy(RemovalPolicy.DESTROY);
 
 const integ = new IntegTest(app, 'EmrPipelineTest', {
   testCases: [stack],

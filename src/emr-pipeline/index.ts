@@ -1,1 +1,2 @@
 export * from './emr-pipeline';
+export * from './states';

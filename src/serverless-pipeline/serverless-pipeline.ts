@@ -15,7 +15,7 @@ import { acknowledgePipelineInternals } from './private/nag';
 import { renderActionRoleArnsAsSub } from './private/role-arn-sub';
 import { ACCESS_LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRule, acknowledgeGuardRules } from '../common/guard';
 import { limitGrantsToAwsServices } from '../common/keys';
-import { acknowledgeNagRule } from '../common/nag';
+import { createAccessLogBucket, createSecureBucket } from '../common/secure-bucket';
 
 /** Why the pipeline's buckets have no lifecycle rule (Control Tower CT.S3.PR.6). */
 const NO_EXPIRY_REASON = 'How long build artifacts and their access logs must be kept (e.g. for an audit) is the owner\'s choice, so no expiry is imposed.';
@@ -123,22 +123,12 @@ export class ServerlessPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerlessPipelineProps) {
     super(scope, id);
-    // Server access logs are delivered through a bucket policy for the logging service, not the
-    // legacy LogDeliveryWrite ACL, whatever the app's feature flags (no child exists yet).
-    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const source = props.source.bind(this);
     this.sourceStep = source.input;
     this.repository = source.repository;
     this.installCommands = props.installCommands ?? ['npm ci'];
 
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      // S3 server access logs can only be delivered to an SSE-S3 bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    });
-    acknowledgeNagRule(this.accessLogsBucket, 'AwsSolutions-S1',
+    this.accessLogsBucket = createAccessLogBucket(this, 'AccessLogsBucket',
       "This bucket is the artifact bucket's server access log destination; logging it to itself would loop and to another bucket only move the finding.");
     acknowledgeGuardRules(this.accessLogsBucket, { ...ACCESS_LOG_BUCKET_GUARD_REASONS, s3_lifecycle_policy_check: NO_EXPIRY_REASON });
 
@@ -147,13 +137,9 @@ export class ServerlessPipeline extends Construct {
       description: 'Encrypts the artifacts of a ServerlessPipeline (also usable by cross-account stages)',
     });
     limitGrantsToAwsServices(this.artifactKey);
-    this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
-      encryption: s3.BucketEncryption.KMS,
+    this.artifactBucket = createSecureBucket(this, 'ArtifactBucket', {
       encryptionKey: this.artifactKey,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'artifacts/',
+      serverAccessLogs: { bucket: this.accessLogsBucket, prefix: 'artifacts/' },
     });
     acknowledgeGuardRules(this.artifactBucket, {
       s3_bucket_object_lock_enabled_check: 'Pipeline artifacts are intermediate build outputs, not records to keep immutable.',

@@ -64,7 +64,7 @@ function fullest(stack: Stack, vpc: ec2.IVpc): EmrPipelineProps {
     logLevel: sfn.LogLevel.ALL,
     includeExecutionData: false,
     logRetention: logs.RetentionDays.ONE_MONTH,
-    encryptionKey: new kms.Key(stack, 'MyKey', { enableKeyRotation: true }),
+    logGroupEncryptionKey: new kms.Key(stack, 'MyKey', { enableKeyRotation: true }),
     alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: kms.Alias.fromAliasName(stack, 'SnsKey', 'alias/aws/sns') }),
   };
 }
@@ -446,7 +446,8 @@ describe('EmrPipeline overrides', () => {
   test('a release without idle auto-termination (emr-5.29.0) gets no policy and a warning', () => {
     const { template, stack } = build({ releaseLabel: 'emr-5.29.0' });
     expect(createClusterParameters(template).AutoTerminationPolicy).toBeUndefined();
-    Annotations.fromStack(stack).hasWarning('/Stack/Pipeline', Match.stringLikeRegexp('emr-5.29.0 has no idle auto-termination'));
+    Annotations.fromStack(stack).hasWarning('/Stack/Pipeline',
+      Match.stringLikeRegexp('emr-5.29.0 has no idle auto-termination.*\\[ack: cdk-serverless-patterns:EmrPipeline:noIdleTermination\\]'));
   });
 
   test.each(['emr-5.30.0', 'emr-6.1.0', 'emr-7.0.0'])('%s keeps idle auto-termination', (releaseLabel) => {
@@ -531,16 +532,17 @@ describe('EmrPipeline methods', () => {
 
 describe('EmrPipeline validation', () => {
   test.each([
-    [{ maxConcurrency: -1 }, /maxConcurrency must be an integer >= 0 \(0 means no limit\), got -1/],
-    [{ maxConcurrency: 1.5 }, /maxConcurrency must be an integer >= 0 \(0 means no limit\), got 1.5/],
+    [{ maxConcurrency: -1 }, /maxConcurrency must be an integer >= 0, got -1/],
+    [{ maxConcurrency: 1.5 }, /maxConcurrency must be an integer >= 0, got 1.5/],
     [{ stepConcurrencyLevel: 0 }, /stepConcurrencyLevel must be an integer between 1 and 256, got 0/],
     [{ stepConcurrencyLevel: 257 }, /stepConcurrencyLevel must be an integer between 1 and 256, got 257/],
     [{ stepConcurrencyLevel: 2.5 }, /stepConcurrencyLevel must be an integer between 1 and 256, got 2.5/],
-    [{ maxConcurrency: 8, stepConcurrencyLevel: 4 }, /stepConcurrencyLevel must be >= maxConcurrency .*, got stepConcurrencyLevel 4 and maxConcurrency 8/],
-    [{ stepConcurrencyLevel: 3 }, /stepConcurrencyLevel must be >= maxConcurrency .*, got stepConcurrencyLevel 3 and maxConcurrency 4/],
-    [{ releaseLabel: 'emr-7' }, /releaseLabel must have the form emr-X.Y.Z \(for example emr-7.5.0\), got 'emr-7'/],
-    [{ releaseLabel: '7.5.0' }, /releaseLabel must have the form emr-X.Y.Z .*, got '7.5.0'/],
-    [{ releaseLabel: 'emr-7.5.0-beta' }, /releaseLabel must have the form emr-X.Y.Z .*, got 'emr-7.5.0-beta'/],
+    [{ maxConcurrency: 8, stepConcurrencyLevel: 4 }, /maxConcurrency \(8\) must be <= stepConcurrencyLevel \(4\)/],
+    [{ stepConcurrencyLevel: 3 }, /maxConcurrency \(4\) must be <= stepConcurrencyLevel \(3\)/],
+    [{ maxConcurrency: 300, stepConcurrencyLevel: 100 }, /maxConcurrency \(300\) must be <= stepConcurrencyLevel \(100\)/],
+    [{ releaseLabel: 'emr-7' }, /releaseLabel must be emr-X.Y.Z \(for example emr-7.5.0\), got 'emr-7'/],
+    [{ releaseLabel: '7.5.0' }, /releaseLabel must be emr-X.Y.Z .*, got '7.5.0'/],
+    [{ releaseLabel: 'emr-7.5.0-beta' }, /releaseLabel must be emr-X.Y.Z .*, got 'emr-7.5.0-beta'/],
     [{ releaseLabel: 'emr-5.27.1' }, /releaseLabel must be emr-5.28.0 or later \(the first release with step concurrency\), got emr-5.27.1/],
     [{ releaseLabel: 'emr-4.10.0' }, /releaseLabel must be emr-5.28.0 or later .*, got emr-4.10.0/],
     [{ idleTimeout: Duration.seconds(59) }, /idleTimeout must be between 1 minute and 7 days, got 59 seconds/],
@@ -548,9 +550,9 @@ describe('EmrPipeline validation', () => {
     [{ timeout: Duration.days(366) }, /timeout must be between 1 second and 365 days, got 366 days/],
     [{ idleTimeout: Duration.millis(90_500) }, /idleTimeout must be a whole number of seconds between 1 minute and 7 days, got 90.5 seconds/],
     [{ timeout: Duration.millis(3_600_500) }, /timeout must be a whole number of seconds between 1 second and 365 days, got 3600.5 seconds/],
-    [{ coreInstanceCount: -1 }, /coreInstanceCount must be an integer >= 0 \(0 makes a single-node cluster\), got -1/],
-    [{ instanceFleets: [], coreInstanceCount: 2 }, /instanceFleets cannot be combined with masterInstanceType, coreInstanceType or coreInstanceCount/],
-    [{ logBucket: s3.Bucket.fromBucketName(new Stack(), 'Logs', 'my-logs'), logExpiration: Duration.days(30) }, /logExpiration applies only to the log bucket the pipeline creates; it cannot be combined with logBucket/],
+    [{ coreInstanceCount: -1 }, /coreInstanceCount must be an integer >= 0, got -1/],
+    [{ instanceFleets: [], coreInstanceCount: 2 }, /instanceFleets cannot be combined with coreInstanceCount/],
+    [{ logBucket: s3.Bucket.fromBucketName(new Stack(), 'Logs', 'my-logs'), logExpiration: Duration.days(30) }, /logExpiration cannot be combined with logBucket/],
     [{ logExpiration: Duration.hours(12) }, /logExpiration must be at least 1 day, got 12 hours/],
     [{ logExpiration: Duration.hours(36) }, /logExpiration must be a whole number of days at least 1 day, got 1.5 days/],
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
@@ -572,6 +574,8 @@ describe('EmrPipeline validation', () => {
   test('the limits themselves are accepted', () => {
     expect(() => build({ maxConcurrency: 0, stepConcurrencyLevel: 1 })).not.toThrow();
     expect(() => build({ maxConcurrency: 256, stepConcurrencyLevel: 256 })).not.toThrow();
+    // Above EMR's maximum of 256 the level can only be 256 (the default there too).
+    expect(() => build({ maxConcurrency: 300, stepConcurrencyLevel: 256 })).not.toThrow();
     expect(() => build({ releaseLabel: 'emr-5.28.0', idleTimeout: Duration.seconds(60) })).not.toThrow();
     expect(() => build({ idleTimeout: Duration.days(7) })).not.toThrow();
   });

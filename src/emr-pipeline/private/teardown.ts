@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { retryOnThrottling, retryReadOnly } from './retry';
 import { acknowledgeNagRule } from '../../common/nag';
 import { createDeadLetterQueue } from '../../common/secure-queue';
+import { createLoggedStateMachine } from '../../common/state-machine';
 
 /**
  * Every terminal execution status. The teardown runs after each one: FAILED, TIMED_OUT and ABORTED
@@ -131,12 +132,11 @@ export class Teardown extends Construct {
       .next(this.listClusters('ListClusters', TeardownStates.LIST_CLUSTERS, {}))
       .next(clustersListed);
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = createLoggedStateMachine(this, 'StateMachine', {
       comment: 'Terminates the EMR clusters a pipeline execution left running',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      definition,
       timeout: Duration.minutes(15),
-      tracingEnabled: true,
-      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logGroup: props.logGroup,
     });
     acknowledgeNagRule(this.stateMachine.role, 'AwsSolutions-IAM5[Resource::*]',
       'elasticmapreduce:ListClusters, X-Ray and CloudWatch Logs delivery actions do not support resource-level permissions.');

@@ -10,7 +10,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
 import { EmrPipeline, EmrPipelineProps } from '../../../src';
-import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
+import type { PropKind } from '../../../src/common/spec';
+import { EMR_PIPELINE_SPEC } from '../../../src/emr-pipeline/private/spec';
+import { faultableRows, faultyValue, validValue } from '../../support/spec-values';
+import { FuzzCase, RobustnessSubject, numberToken } from '../support/subject';
 
 const RELEASES = ['emr-5.28.0', 'emr-5.29.0', 'emr-5.36.2', 'emr-6.0.0', 'emr-6.15.0', 'emr-7.5.0'];
 const m5 = ec2.InstanceType.of(ec2.InstanceClass.M5, ec2.InstanceSize.XLARGE);
@@ -26,9 +29,9 @@ interface Draft {
   readonly coreInstanceCount?: number;
   readonly maxConcurrency?: number;
   readonly stepConcurrencyLevel?: number;
-  readonly idleTimeoutSeconds?: number;
-  readonly timeoutSeconds?: number;
-  readonly logExpirationDays?: number;
+  readonly idleTimeout?: Duration;
+  readonly timeout?: Duration;
+  readonly logExpiration?: Duration;
   readonly ownLogBucket: boolean;
   readonly ownRoles: boolean;
   /** Bring the EMR-managed security groups (the fuzz VPCs have private subnets only). */
@@ -46,6 +49,9 @@ interface Draft {
 }
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const ROWS = EMR_PIPELINE_SPEC.rows;
+/** A value the spec's row accepts (its bounds included), or none. */
+const specValue = <T>(row: { readonly kind: PropKind }) => opt(validValue(row.kind) as fc.Arbitrary<T>);
 const draft: fc.Arbitrary<Draft> = fc.record({
   // Mostly imported: a VPC of the app costs cfn-lint ~20 resources more per case.
   vpc: fc.constantFrom<Draft['vpc']>('imported', 'imported', 'imported', 'new'),
@@ -53,12 +59,12 @@ const draft: fc.Arbitrary<Draft> = fc.record({
   releaseToken: fc.boolean(),
   applications: opt(fc.subarray(['Spark', 'Hive', 'Hadoop', 'Presto'], { minLength: 1 })),
   instances: fc.constantFrom<Draft['instances']>('default', 'groups', 'fleets'),
-  coreInstanceCount: opt(fc.integer({ min: 0, max: 20 })),
-  maxConcurrency: opt(fc.integer({ min: 0, max: 300 })),
-  stepSlack: opt(fc.integer({ min: 0, max: 256 })),
-  idleTimeoutSeconds: opt(fc.integer({ min: 60, max: 7 * 86_400 })),
-  timeoutSeconds: opt(fc.integer({ min: 1, max: 365 * 86_400 })),
-  logExpirationDays: opt(fc.integer({ min: 1, max: 3650 })),
+  coreInstanceCount: specValue<number>(ROWS.coreInstanceCount),
+  maxConcurrency: specValue<number>(ROWS.maxConcurrency),
+  stepConcurrencyLevel: specValue<number>(ROWS.stepConcurrencyLevel),
+  idleTimeout: specValue<Duration>(ROWS.idleTimeout),
+  timeout: specValue<Duration>(ROWS.timeout),
+  logExpiration: specValue<Duration>(ROWS.logExpiration),
   ownLogBucket: fc.boolean(),
   ownRoles: fc.boolean(),
   ownSecurityGroups: fc.boolean(),
@@ -71,13 +77,13 @@ const draft: fc.Arbitrary<Draft> = fc.record({
   ownKey: fc.boolean(),
   alarmTopic: fc.boolean(),
   tokens: fc.boolean(),
-}).map(({ stepSlack, ...d }): Draft => {
-  // Valid: stepConcurrencyLevel in 1-256 and >= a positive maxConcurrency (so none when maxConcurrency > 256).
-  const floor = Math.max(1, d.maxConcurrency ?? 4);
-  const stepConcurrencyLevel = stepSlack === undefined || floor > 256 ? undefined : Math.min(256, floor + stepSlack);
+}).map((d): Draft => {
+  // Valid: stepConcurrencyLevel in 1-256 and >= a positive maxConcurrency (256 when maxConcurrency > 256).
+  const floor = Math.min(256, Math.max(1, d.maxConcurrency ?? 4));
+  const stepConcurrencyLevel = d.stepConcurrencyLevel === undefined ? undefined : Math.max(floor, d.stepConcurrencyLevel);
   // A given log bucket keeps its own lifecycle: logExpiration applies only to the bucket the pipeline creates.
-  const logExpirationDays = d.ownLogBucket ? undefined : d.logExpirationDays;
-  return { ...d, stepConcurrencyLevel, logExpirationDays, coreInstanceCount: d.instances === 'fleets' ? undefined : d.coreInstanceCount };
+  const logExpiration = d.ownLogBucket ? undefined : d.logExpiration;
+  return { ...d, stepConcurrencyLevel, logExpiration, coreInstanceCount: d.instances === 'fleets' ? undefined : d.coreInstanceCount };
 });
 
 const fleets: tasks.EmrCreateCluster.InstanceFleetConfigProperty[] = [{
@@ -124,9 +130,9 @@ function toProps(d: Draft, stack: Stack): EmrPipelineProps {
     coreInstanceCount: n(d.coreInstanceCount),
     maxConcurrency: n(d.maxConcurrency),
     stepConcurrencyLevel: n(d.stepConcurrencyLevel),
-    idleTimeout: d.idleTimeoutSeconds === undefined ? undefined : Duration.seconds(d.idleTimeoutSeconds),
-    timeout: d.timeoutSeconds === undefined ? undefined : Duration.seconds(d.timeoutSeconds),
-    logExpiration: d.logExpirationDays === undefined ? undefined : Duration.days(d.logExpirationDays),
+    idleTimeout: d.idleTimeout,
+    timeout: d.timeout,
+    logExpiration: d.logExpiration,
     logBucket: d.ownLogBucket ? logBucket() : undefined,
     ...(d.ownRoles ? roles() : {}),
     visibleToAllUsers: d.visibleToAllUsers,
@@ -135,7 +141,7 @@ function toProps(d: Draft, stack: Stack): EmrPipelineProps {
     logLevel: d.logLevel === undefined ? undefined : sfn.LogLevel[d.logLevel],
     includeExecutionData: d.includeExecutionData,
     logRetention: d.logRetention,
-    encryptionKey: d.ownKey ? new kms.Key(stack, 'MyKey', { enableKeyRotation: true }) : undefined,
+    logGroupEncryptionKey: d.ownKey ? new kms.Key(stack, 'MyKey', { enableKeyRotation: true }) : undefined,
     alarmTopic: d.alarmTopic
       ? new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: new kms.Key(stack, 'AlarmsKey', { enableKeyRotation: true }) })
       : undefined,
@@ -144,25 +150,20 @@ function toProps(d: Draft, stack: Stack): EmrPipelineProps {
 
 interface Fault { readonly prop: string; readonly apply: (p: EmrPipelineProps) => EmrPipelineProps }
 const fault = (prop: string, apply: Fault['apply']): Fault => ({ prop, apply });
-const nonInteger = fc.double({ min: 0, max: 100, noNaN: true }).filter((x) => !Number.isInteger(x));
+/** What else a row's fault needs to be reached: the props it conflicts with left out. */
+const FAULT_CONTEXT: Partial<Record<string, Partial<EmrPipelineProps>>> = {
+  coreInstanceCount: { instanceFleets: undefined },
+  logExpiration: { logBucket: undefined },
+};
 
 const faults: fc.Arbitrary<Fault> = fc.oneof(
-  fc.oneof(fc.integer({ min: -1000, max: -1 }), nonInteger).map((v) => fault('maxConcurrency', (p) => ({ ...p, maxConcurrency: v }))),
-  fc.oneof(fc.integer({ min: -10, max: 0 }), fc.integer({ min: 257, max: 100_000 }))
-    .map((v) => fault('stepConcurrencyLevel', (p) => ({ ...p, stepConcurrencyLevel: v }))),
+  // Every row with a range: below its minimum, above its maximum, fractions of its unit (issue 18).
+  ...faultableRows(ROWS).map(({ path, kind }) => faultyValue(kind)!
+    .map((v) => fault(path, (p) => ({ ...p, ...FAULT_CONTEXT[path], [path]: v })))),
   fc.integer({ min: 2, max: 256 }).map((m) => fault('stepConcurrencyLevel', (p) => ({ ...p, maxConcurrency: m, stepConcurrencyLevel: m - 1 }))),
-  fc.oneof(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 7 * 86_400 + 1, max: 100 * 86_400 }))
-    .map((s) => fault('idleTimeout', (p) => ({ ...p, idleTimeout: Duration.seconds(s) }))),
-  fc.integer({ min: 365 * 86_400 + 1, max: 1000 * 86_400 }).map((s) => fault('timeout', (p) => ({ ...p, timeout: Duration.seconds(s) }))),
-  // In range but not a whole number of the unit EMR, Step Functions (seconds) and S3 (days) count them in (issue 18).
-  fractionalDuration('seconds', 60, 7 * 86_400).map((v) => fault('idleTimeout', (p) => ({ ...p, idleTimeout: v }))),
-  fractionalDuration('seconds', 1, 365 * 86_400).map((v) => fault('timeout', (p) => ({ ...p, timeout: v }))),
-  fractionalDuration('days', 1, 3650).map((v) => fault('logExpiration', (p) => ({ ...p, logExpiration: v, logBucket: undefined }))),
   fc.constantFrom<Partial<EmrPipelineProps>>({ masterInstanceType: m5 }, { coreInstanceType: r6g }, { coreInstanceCount: 1 })
     .map((extra) => fault('instanceFleets', (p) => ({ ...p, instanceFleets: fleets, ...extra }))),
   fc.constant(fault('instanceFleets', (p) => ({ ...p, masterInstanceType: undefined, coreInstanceType: undefined, coreInstanceCount: undefined, instanceFleets: [] }))),
-  fc.oneof(fc.integer({ min: -100, max: -1 }), nonInteger)
-    .map((v) => fault('coreInstanceCount', (p) => ({ ...p, instanceFleets: undefined, coreInstanceCount: v }))),
   fc.constantFrom('emr-5.27.0', 'emr-4.9.6', 'emr-7', 'spark-3.5', '7.5.0', 'emr-7.5.0-beta')
     .map((releaseLabel) => fault('releaseLabel', (p) => ({ ...p, releaseLabel }))),
   // Private subnets need a service access group.
@@ -203,8 +204,8 @@ export const subject: RobustnessSubject = {
       coreInstanceCount: 4,
       maxConcurrency: 8,
       stepConcurrencyLevel: 16,
-      idleTimeoutSeconds: 1800,
-      timeoutSeconds: 7200,
+      idleTimeout: Duration.minutes(30),
+      timeout: Duration.hours(2),
       ownLogBucket: true, // (so no logExpiration: a given bucket keeps its own lifecycle)
       ownRoles: true,
       ownSecurityGroups: true,
