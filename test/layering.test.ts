@@ -72,7 +72,19 @@ function layeringConfig(): ESLint.LegacyOptions['overrideConfig'] {
 let eslint: Pick<ESLint, 'lintText' | 'lintFiles'>;
 // A real cycle on disk: import/no-cycle finds cycles in the graph of the files as they are on disk.
 const CYCLE_DIR = path.join(ROOT, 'src', 'common', `layering-cycle-${process.pid}`);
+/** Whether a process runs (a killed run's cycle directory is removed by the next run). */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 beforeAll(async () => {
+  for (const leftover of fs.readdirSync(path.dirname(CYCLE_DIR)).filter((d) => /^layering-cycle-\d+$/.test(d))) {
+    if (!alive(Number(leftover.split('-').pop()))) fs.rmSync(path.join(path.dirname(CYCLE_DIR), leftover), { recursive: true, force: true });
+  }
   fs.mkdirSync(CYCLE_DIR);
   fs.writeFileSync(path.join(CYCLE_DIR, 'a.ts'), "import { b } from './b';\nexport const a = () => b;\n");
   fs.writeFileSync(path.join(CYCLE_DIR, 'b.ts'), "import { a } from './a';\nexport const b = () => a;\n");
