@@ -166,7 +166,7 @@ function namesProp(cells: readonly string[], names: readonly string[]): boolean 
 }
 
 /** The body rows (cells trimmed) of every table of `section` whose header has a `Default` column. */
-export function defaultsTableRows(section: string): string[][] {
+function defaultsTableRows(section: string): string[][] {
   const tables: string[][][] = [];
   let current: string[][] | undefined;
   for (const line of section.split('\n')) {
