@@ -51,7 +51,7 @@ const orders = new DurableSubscriber(stack, 'Orders', {
     code: lambda.Code.fromInline(handler),
     timeout: Duration.seconds(5),
   },
-  encryptionKey: queueKey,
+  queueEncryptionKey: queueKey,
   filterPolicy: { kind: sns.SubscriptionFilter.stringFilter({ allowlist: ['order'] }) },
   // Short, so the poison message reaches the dead-letter queue within a minute (both are warned about).
   maxReceiveCount: 2,
@@ -63,7 +63,7 @@ orders.lambdaFunction!.logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
 const undeliverable = new DurableSubscriber(stack, 'Undeliverable', {
   topic: orders.topic,
   consumer: orders.lambdaFunction!,
-  encryptionKey: queueKey,
+  queueEncryptionKey: queueKey,
   filterPolicy: { kind: sns.SubscriptionFilter.stringFilter({ allowlist: ['undeliverable'] }) },
 });
 undeliverable.queue.addToResourcePolicy(new iam.PolicyStatement({

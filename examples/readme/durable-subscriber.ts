@@ -27,7 +27,7 @@ new DurableSubscriber(stack, 'Refunds', {
   consumer: liveAlias, // any function, version or alias, e.g. a ProvisionedFunction's
   filterPolicy: { kind: sns.SubscriptionFilter.stringFilter({ allowlist: ['refund'] }) },
   rawMessageDelivery: true,
-  encryptionKey: key, // its key policy gets SNS access for this topic only
+  queueEncryptionKey: key, // its key policy gets SNS access for this topic only
   batchSize: 100,
   maxBatchingWindow: Duration.seconds(5),
   maxConcurrency: 20,

@@ -6,26 +6,22 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { validateFilterPolicy, validateFilterPolicyWithMessageBody } from './private/filter-policy';
+import { DURABLE_SUBSCRIBER_SPEC, DurableSubscriberConfig, recommendedVisibilityTimeout } from './private/spec';
 import { createAlarm } from '../common/alarms';
 import { grantMappingAccess, resolveConsumer } from '../common/consumer';
 import { alarmAnnotations, graphWidget, titleWidget } from '../common/dashboard';
 import { limitGrantsToAwsServices } from '../common/keys';
 import { acknowledgeNagRule } from '../common/nag';
 import { createDeadLetterQueue, createSecureQueue } from '../common/secure-queue';
-import { validateDurationRange, validateIntegerRange } from '../common/validation';
+import { resolveProps } from '../common/spec';
 import { IDashboardSource } from '../service-dashboard/dashboard-source';
-
-/** The retention of both dead-letter queues: the SQS maximum (see createDeadLetterQueue). */
-const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /** Properties of a {@link DurableSubscriber}. */
 export interface DurableSubscriberProps {
   /**
    * The topic to subscribe to. Several DurableSubscribers may share one topic (fan-out), each with
    * its own queue, filter policy and dead-letter queues. A FIFO topic gets FIFO queues.
-   * @default - a new topic, encrypted with a new customer-managed KMS key (rotation on) and
-   *            refusing non-TLS requests
+   * @default - a new topic, encrypted with its own customer-managed KMS key (rotation on), refusing non-TLS requests
    */
   readonly topic?: sns.ITopic;
 
@@ -63,14 +59,15 @@ export interface DurableSubscriberProps {
   readonly filterPolicyWithMessageBody?: { [attribute: string]: sns.FilterOrPolicy };
 
   /**
-   * Customer-managed key for the queue and both dead-letter queues. Its key policy gets a statement
-   * letting `sns.amazonaws.com` use it for this topic only (`aws:SourceArn`), without which SNS
-   * could not deliver to the queue or its dead-letter queue. An imported key's policy cannot be
-   * changed here: a warning reminds you to add that statement yourself.
+   * Customer-managed key encrypting the queue and both dead-letter queues (not the topic: a new
+   * topic has a key of its own, `topicKey`). Its key policy gets a statement letting
+   * `sns.amazonaws.com` use it for this topic only (`aws:SourceArn`), without which SNS could not
+   * deliver to the queue or its dead-letter queue. An imported key's policy cannot be changed
+   * here: a warning reminds you to add that statement yourself.
    * @default - SQS-managed encryption (SSE-SQS), which SNS can use without a key policy
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html
    */
-  readonly encryptionKey?: kms.IKey;
+  readonly queueEncryptionKey?: kms.IKey;
 
   /**
    * Receives of a message before SQS moves it to the dead-letter queue. Valid range: 1-1000; below
@@ -86,8 +83,8 @@ export interface DurableSubscriberProps {
    * How long a received message stays hidden from other consumers. Valid range: 0 seconds -
    * 12 hours, and at least the consumer's timeout (an error otherwise); below six times the
    * consumer's timeout plus `maxBatchingWindow` is warned about.
-   * @default - six times the consumer's timeout plus `maxBatchingWindow`; required when the
-   *            consumer's timeout cannot be read (an imported function)
+   * @default - six times the consumer's timeout plus `maxBatchingWindow`
+   *            (required when the consumer's timeout cannot be read: an imported function)
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
    */
   readonly visibilityTimeout?: Duration;
@@ -192,20 +189,10 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
 
   constructor(scope: Construct, id: string, props: DurableSubscriberProps) {
     super(scope, id);
+    const config = resolveProps(DURABLE_SUBSCRIBER_SPEC, props);
 
-    if (props.topic && props.fifo !== undefined) {
-      throw new Error('fifo applies only to the topic this construct creates; a given topic is FIFO or not by itself');
-    }
-    if (props.filterPolicy && props.filterPolicyWithMessageBody) {
-      throw new Error('Only one of filterPolicy and filterPolicyWithMessageBody may be given');
-    }
-    if (props.filterPolicy) validateFilterPolicy('filterPolicy', props.filterPolicy);
-    if (props.filterPolicyWithMessageBody) {
-      validateFilterPolicyWithMessageBody('filterPolicyWithMessageBody', props.filterPolicyWithMessageBody);
-    }
-
-    if (props.topic) {
-      this.topic = props.topic;
+    if (config.topic) {
+      this.topic = config.topic;
     } else {
       this.topicKey = new kms.Key(this, 'TopicKey', {
         description: 'Encrypts the DurableSubscriber topic',
@@ -215,61 +202,47 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
       this.topic = new sns.Topic(this, 'Topic', {
         masterKey: this.topicKey,
         enforceSSL: true,
-        fifo: props.fifo || undefined,
+        fifo: config.fifo || undefined,
       });
     }
-    const fifo = this.topic.fifo;
-    this.validateConsumerSettings(props, fifo);
 
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
-    validateIntegerRange('maxReceiveCount', maxReceiveCount, 1, 1000);
-    if (!Token.isUnresolved(maxReceiveCount) && maxReceiveCount < 5) {
-      Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:lowMaxReceiveCount',
-        `maxReceiveCount is ${maxReceiveCount}: Lambda recommends at least 5, as a throttled invocation also counts as a receive and may send a healthy message to the dead-letter queue`);
-    }
-    validateDurationRange('retentionPeriod', props.retentionPeriod, 'seconds', Duration.minutes(1), DEAD_LETTER_RETENTION);
-    if (props.retentionPeriod && !props.retentionPeriod.isUnresolved()
-      && props.retentionPeriod.toSeconds() >= DEAD_LETTER_RETENTION.toSeconds()) {
-      throw new Error(`retentionPeriod must be shorter than the dead-letter queues' retention (${DEAD_LETTER_RETENTION.toHumanString()}), got ${props.retentionPeriod.toHumanString()}`);
-    }
-
-    ({ consumer: this.consumer, lambdaFunction: this.lambdaFunction } = resolveConsumer(this, props,
+    ({ consumer: this.consumer, lambdaFunction: this.lambdaFunction } = resolveConsumer(this, config,
       'failed messages return to the queue and move to its dead-letter queue after maxReceiveCount receives.'));
-    const visibilityTimeout = this.resolveVisibilityTimeout(props);
+    this.warnAboutRetries(config);
 
-    const queueKind = { encryptionKey: props.encryptionKey, fifo };
+    const queueKind = { encryptionKey: config.queueEncryptionKey, fifo: this.topic.fifo };
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue', queueKind);
     this.queue = createSecureQueue(this, 'Queue', {
       ...queueKind,
-      retentionPeriod: props.retentionPeriod,
-      visibilityTimeout,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      retentionPeriod: config.retentionPeriod,
+      visibilityTimeout: config.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
     });
     this.subscriptionDeadLetterQueue = createDeadLetterQueue(this, 'SubscriptionDeadLetterQueue', queueKind);
 
-    this.subscription = this.subscribe(props);
+    this.subscription = this.subscribe(config);
 
     // A mapping of our own (not SqsEventSource) so it has a fixed id under this construct, where
     // its acknowledgement belongs, whatever the consumer's scope.
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.consumer,
       eventSourceArn: this.queue.queueArn,
-      batchSize: props.batchSize ?? 10,
-      maxBatchingWindow: props.maxBatchingWindow,
-      maxConcurrency: props.maxConcurrency,
-      reportBatchItemFailures: props.reportBatchItemFailures ?? true,
+      batchSize: config.batchSize,
+      maxBatchingWindow: config.maxBatchingWindow,
+      maxConcurrency: config.maxConcurrency,
+      reportBatchItemFailures: config.reportBatchItemFailures,
     });
     // The actions Lambda's SQS execution-role documentation lists (what queue.grantConsumeMessages gives).
     const statements = [new iam.PolicyStatement({
       actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
       resources: [this.queue.queueArn],
     })];
-    if (props.encryptionKey) {
-      statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.encryptionKey.keyArn] }));
+    if (config.queueEncryptionKey) {
+      statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [config.queueEncryptionKey.keyArn] }));
     }
     if (!grantMappingAccess(this, this.consumer, this.eventSourceMapping, statements)) {
       Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:consumerWithoutRole',
-        'The consumer was imported without its role, so it cannot be granted the queue here: its role needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue (and kms:Decrypt on encryptionKey, if any)');
+        'The consumer was imported without its role, so it cannot be granted the queue here: its role needs sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue (and kms:Decrypt on queueEncryptionKey, if any)');
     }
     acknowledgeNagRule(this.eventSourceMapping, 'Serverless-LambdaEventSourceMappingDestination',
       'SQS event source mappings take no on-failure destination (only stream and Kafka sources do): a message that fails maxReceiveCount times moves to the queue\'s dead-letter queue through its redrive policy.');
@@ -279,17 +252,17 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
         metric: this.metricSubscriptionDeadLetterQueueApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD }),
         threshold: 1,
         description: 'SNS could not deliver messages to the subscriber queue (deleted queue, changed queue or key policy...); they wait in the subscription dead-letter queue',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
       createAlarm(this, 'DeadLetterQueueAlarm', {
         metric: this.metricDeadLetterQueueApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD }),
         threshold: 1,
         description: 'The consumer failed to process messages maxReceiveCount times; they wait in the dead-letter queue (redrive them with StartMessageMoveTask once fixed)',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
       createAlarm(this, 'NotificationsFailedToRedriveAlarm', {
         metric: this.metricNumberOfNotificationsFailedToRedriveToDlq({ period: ALARM_PERIOD }),
         threshold: 1,
         description: 'SNS failed to move undeliverable messages of this topic (any of its subscriptions) to a dead-letter queue: those messages are lost',
-      }, props.alarmTopic),
+      }, config.alarmTopic),
     ];
   }
 
@@ -433,47 +406,19 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
     return this.topic.metric(metricName, { statistic: cloudwatch.Stats.SUM, ...props });
   }
 
-  private validateConsumerSettings(props: DurableSubscriberProps, fifo: boolean): void {
-    validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, 'seconds', Duration.seconds(0), Duration.minutes(5));
-    if (fifo && props.maxBatchingWindow) {
-      throw new Error('maxBatchingWindow is not supported on FIFO queues (the topic is FIFO), got ' + props.maxBatchingWindow.toHumanString());
+  /** Advice on the retry settings: values that may send a healthy message to the dead-letter queue. */
+  private warnAboutRetries(config: DurableSubscriberConfig): void {
+    const { maxReceiveCount, visibilityTimeout } = config;
+    if (!Token.isUnresolved(maxReceiveCount) && maxReceiveCount < 5) {
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:lowMaxReceiveCount',
+        `maxReceiveCount is ${maxReceiveCount}: Lambda recommends at least 5, as a throttled invocation also counts as a receive and may send a healthy message to the dead-letter queue`);
     }
-    // Lambda allows batches above 10 only with a batching window of at least 1 s.
-    const window = props.maxBatchingWindow;
-    const widensBatch = window !== undefined && (window.isUnresolved() || window.toMilliseconds() >= 1000);
-    if (widensBatch && !fifo) {
-      validateIntegerRange('batchSize (with maxBatchingWindow)', props.batchSize, 1, 10_000);
-    } else {
-      validateIntegerRange(fifo ? 'batchSize (FIFO queue)' : 'batchSize (without a maxBatchingWindow of at least 1 second)', props.batchSize, 1, 10);
+    // Below the recommendation only when given: the default is the recommendation.
+    const recommended = recommendedVisibilityTimeout(config);
+    if (recommended && !visibilityTimeout.isUnresolved() && visibilityTimeout.toMilliseconds() < recommended.toMilliseconds()) {
+      Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:shortVisibilityTimeout',
+        `visibilityTimeout is ${visibilityTimeout.toHumanString()}, below 6 times the consumer's timeout plus maxBatchingWindow (${recommended.toHumanString()}): a message may be received again while an earlier invocation (or its retry after throttling) still processes it`);
     }
-    validateIntegerRange('maxConcurrency', props.maxConcurrency, 2, 1000);
-  }
-
-  /** The given visibility timeout, checked against the consumer's timeout, or 6x that timeout plus the batching window. */
-  private resolveVisibilityTimeout(props: DurableSubscriberProps): Duration {
-    validateDurationRange('visibilityTimeout', props.visibilityTimeout, 'seconds', Duration.seconds(0), Duration.hours(12));
-    const timeout = consumerTimeout(this.consumer);
-    const window = props.maxBatchingWindow ?? Duration.seconds(0);
-    const known = timeout !== undefined && !timeout.isUnresolved() && !window.isUnresolved();
-    const recommended = known ? Duration.seconds(6 * timeout.toSeconds() + window.toSeconds()) : undefined;
-
-    if (!props.visibilityTimeout) {
-      if (!recommended) {
-        throw new Error('visibilityTimeout must be given when the consumer\'s timeout or the batching window is not known at synth time (an imported function or a token): set it to at least 6 times the function timeout plus maxBatchingWindow');
-      }
-      return recommended;
-    }
-    if (known && !props.visibilityTimeout.isUnresolved()) {
-      const given = props.visibilityTimeout.toSeconds();
-      if (given < timeout.toSeconds()) {
-        throw new Error(`visibilityTimeout must be at least the consumer's timeout (${timeout.toHumanString()}), got ${props.visibilityTimeout.toHumanString()}`);
-      }
-      if (given < recommended!.toSeconds()) {
-        Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:shortVisibilityTimeout',
-          `visibilityTimeout is ${props.visibilityTimeout.toHumanString()}, below 6 times the consumer's timeout plus maxBatchingWindow (${recommended!.toHumanString()}): a message may be received again while an earlier invocation (or its retry after throttling) still processes it`);
-      }
-    }
-    return props.visibilityTimeout;
   }
 
   /**
@@ -481,7 +426,7 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
    * is scoped to the topic only behind a feature flag: here both the queue policy and the key
    * policy name this topic (`aws:SourceArn`), whatever the app's flags.
    */
-  private subscribe(props: DurableSubscriberProps): sns.Subscription {
+  private subscribe(config: DurableSubscriberConfig): sns.Subscription {
     const snsPrincipal = new iam.ServicePrincipal('sns.amazonaws.com');
     const fromThisTopic = { ArnEquals: { 'aws:SourceArn': this.topic.topicArn } };
     // The Subscription adds the same statement to the dead-letter queue's policy (identical
@@ -492,8 +437,8 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
       resources: [queue.queueArn],
       conditions: fromThisTopic,
     })).policyDependable!);
-    if (props.encryptionKey) {
-      const { statementAdded } = props.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+    if (config.queueEncryptionKey) {
+      const { statementAdded } = config.queueEncryptionKey.addToResourcePolicy(new iam.PolicyStatement({
         principals: [snsPrincipal],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
@@ -501,7 +446,7 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
       }));
       if (!statementAdded) {
         Annotations.of(this).addWarningV2('cdk-serverless-patterns:DurableSubscriber:importedKey',
-          'encryptionKey is imported, so its key policy cannot be changed here: it must allow sns.amazonaws.com kms:GenerateDataKey* and kms:Decrypt for this topic (aws:SourceArn), or SNS cannot deliver to the queue or its dead-letter queue');
+          'queueEncryptionKey is imported, so its key policy cannot be changed here: it must allow sns.amazonaws.com kms:GenerateDataKey* and kms:Decrypt for this topic (aws:SourceArn), or SNS cannot deliver to the queue or its dead-letter queue');
       }
     }
 
@@ -509,9 +454,9 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
       topic: this.topic,
       endpoint: this.queue.queueArn,
       protocol: sns.SubscriptionProtocol.SQS,
-      rawMessageDelivery: props.rawMessageDelivery,
-      filterPolicy: props.filterPolicy,
-      filterPolicyWithMessageBody: props.filterPolicyWithMessageBody,
+      rawMessageDelivery: config.rawMessageDelivery,
+      filterPolicy: config.filterPolicy,
+      filterPolicyWithMessageBody: config.filterPolicyWithMessageBody,
       deadLetterQueue: this.subscriptionDeadLetterQueue,
       region: topicRegion(this.topic, this),
     });
@@ -519,17 +464,6 @@ export class DurableSubscriber extends Construct implements IDashboardSource {
     subscription.node.addDependency(...policies);
     return subscription;
   }
-}
-
-/** The timeout of a function, version or alias defined in this app; undefined for imported ones. */
-function consumerTimeout(fn: lambda.IFunction): Duration | undefined {
-  if (fn instanceof lambda.Function) {
-    // Lambda's own default when the function sets none.
-    return fn.timeout ?? Duration.seconds(3);
-  }
-  if (fn instanceof lambda.Alias) return consumerTimeout(fn.version);
-  if (fn instanceof lambda.Version) return consumerTimeout(fn.lambda);
-  return undefined;
 }
 
 /** The topic's region when it differs from the subscriber's (a cross-region subscription), else undefined. */

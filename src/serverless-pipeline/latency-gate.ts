@@ -1,7 +1,8 @@
 import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { allResolved, validateDurationRange, validateIntegerRange } from '../common/validation';
+import { LATENCY_GATE_SPEC, PROBE_UNITS } from './private/spec';
+import { resolveProps } from '../common/spec';
 import { ProvisionedFunction } from '../provisioned-function';
 
 /** Thresholds and load of a latency gate. */
@@ -10,8 +11,8 @@ export interface LatencyGateOptions {
    * Concurrent requests the probe keeps in flight. Valid range: 1-1000. While `maxColdStarts` is
    * 0, at most the alias's provisioned concurrency when it is known at synth time: requests beyond
    * it run on on-demand environments, which start cold.
-   * @default - the alias's provisioned concurrency when known at synth time (a `ProvisionedFunction`'s
-   * floor, or a literal `provisionedConcurrentExecutions` of an alias without auto-scaling), else 10
+   * @default - the alias's provisioned concurrency when known at synth time, else 10
+   * (a `ProvisionedFunction`'s floor, or a literal `provisionedConcurrentExecutions` of an alias without auto-scaling)
    */
   readonly concurrency?: number;
   /**
@@ -125,39 +126,15 @@ export class LatencyGate {
     explicitFunctionName: string | undefined,
     provisionedConcurrency?: number,
   ) {
-    if (!Token.isUnresolved(aliasName) && !/^(?!\d+$)[\w-]{1,128}$/.test(aliasName)) {
-      throw new Error(
-        `aliasName must name an alias (1-128 letters, digits, '-' or '_', not only digits: a latency gate probes an alias, not a version), got '${aliasName}'`,
-      );
-    }
-    const concurrency = options.concurrency ?? Math.min(provisionedConcurrency ?? 10, 1000);
-    const requests = options.requests ?? 100;
-    const maxColdStarts = options.maxColdStarts ?? 0;
-    validateIntegerRange('concurrency', concurrency, 1, 1000);
-    validateIntegerRange('requests', requests, 1, 100_000);
-    if (allResolved(concurrency, requests) && requests < concurrency) {
-      throw new Error(`requests must be at least concurrency (${concurrency}), got ${requests}`);
-    }
-    validateIntegerRange('maxColdStarts', maxColdStarts, 0, Token.isUnresolved(requests) ? 100_000 : requests);
-    // The probe is given the bound in milliseconds (probeDuration).
-    validateDurationRange('maxP99', options.maxP99, 'milliseconds', Duration.millis(1), Duration.minutes(15));
-    // More requests in flight than provisioned environments: the extra ones run on on-demand
-    // environments, each new one a cold start, so a gate tolerating none could never pass.
-    const noColdStartAllowed = allResolved(concurrency, maxColdStarts) && maxColdStarts === 0;
-    if (provisionedConcurrency !== undefined && noColdStartAllowed && concurrency > provisionedConcurrency) {
-      throw new Error(
-        `concurrency must be at most ${provisionedConcurrency} (the provisioned concurrency of alias '${aliasName}') while maxColdStarts is 0, got ${concurrency}: ` +
-        'lower concurrency, or allow cold starts with maxColdStarts',
-      );
-    }
+    const config = resolveProps(LATENCY_GATE_SPEC, { ...options, aliasName, provisionedConcurrency });
 
     this.functionOutput = functionOutput;
-    this.aliasName = aliasName;
-    this.concurrency = concurrency;
-    this.requests = requests;
-    this.maxColdStarts = maxColdStarts;
-    this.maxP99 = options.maxP99;
-    this.maxP99Argument = options.maxP99 && probeDuration(options.maxP99);
+    this.aliasName = config.aliasName;
+    this.concurrency = config.concurrency;
+    this.requests = config.requests;
+    this.maxColdStarts = config.maxColdStarts;
+    this.maxP99 = config.maxP99;
+    this.maxP99Argument = config.maxP99 && probeDuration(config.maxP99);
     this.functionStack = functionStack;
     this.functionNamePattern = explicitFunctionName !== undefined && !Token.isUnresolved(explicitFunctionName)
       ? explicitFunctionName
@@ -194,20 +171,13 @@ function generatedNamePattern(stackName: string): string {
   return stackName.length <= 25 ? `${stackName}-*` : `${stackName.slice(0, 25)}*`;
 }
 
-// The probe's duration units, by the unit label of a CDK Duration.
-const PROBE_UNITS: Record<string, string> = { millis: 'ms', seconds: 's', minutes: 'm', hours: 'h' };
-
 /**
  * A duration as the probe reads it. A token cannot be converted to milliseconds at synth time, so it
- * keeps its own unit (the probe has no unit for days: a token in days is refused here, not at run time).
+ * keeps its own unit (one the probe has: LATENCY_GATE_SPEC refuses a token in days).
  */
 function probeDuration(duration: Duration): string {
   if (!duration.isUnresolved()) return `${duration.toMilliseconds()}ms`;
-  const unit = PROBE_UNITS[duration.unitLabel()];
-  if (unit === undefined) {
-    throw new Error(`maxP99 must be given in millis, seconds, minutes or hours when it is a token, got ${duration.toHumanString()}`);
-  }
-  return duration.formatTokenToNumber().replace(/ \w+$/, unit);
+  return duration.formatTokenToNumber().replace(/ \w+$/, PROBE_UNITS[duration.unitLabel()]);
 }
 
 /**

@@ -1,7 +1,9 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
+import { PIPELINE_SOURCE_SPEC } from './private/spec';
+import { resolveProps } from '../common/spec';
 
 /** What a `PipelineSource` gives the pipeline that binds it. */
 export interface PipelineSourceConfig {
@@ -47,11 +49,8 @@ export abstract class PipelineSource {
    * @see https://aws.amazon.com/blogs/devops/how-to-migrate-your-aws-codecommit-repository-to-another-git-provider/
    */
   public static newCodeCommitRepository(repositoryName: string, options: NewCodeCommitRepositoryOptions = {}): PipelineSource {
-    if (!Token.isUnresolved(repositoryName) && !/^[\w.-]{1,100}$/.test(repositoryName)) {
-      throw new Error(`repositoryName must be 1-100 letters, digits, '.', '_' or '-', got '${repositoryName}'`);
-    }
-    const branch = validateBranch(options.branch ?? 'main');
-    return new NewRepositorySource(repositoryName, branch, options.description);
+    const config = resolveProps(PIPELINE_SOURCE_SPEC, { ...options, repositoryName });
+    return new NewRepositorySource(repositoryName, config.branch, config.description);
   }
 
   /**
@@ -60,9 +59,9 @@ export abstract class PipelineSource {
    * @param branch branch whose commits start the pipeline (default `main`)
    */
   public static codeCommit(repository: codecommit.IRepository, branch?: string): PipelineSource {
-    const checkedBranch = validateBranch(branch ?? 'main');
-    return new BoundSource(() => ({
-      input: pipelines.CodePipelineSource.codeCommit(repository, checkedBranch),
+    const config = resolveProps(PIPELINE_SOURCE_SPEC, { branch });
+    return new ExistingRepositorySource(() => ({
+      input: pipelines.CodePipelineSource.codeCommit(repository, config.branch),
       repository,
     }));
   }
@@ -76,15 +75,9 @@ export abstract class PipelineSource {
    * @see https://docs.aws.amazon.com/dtconsole/latest/userguide/welcome-connections.html
    */
   public static connection(repoString: string, branch: string, connectionArn: string): PipelineSource {
-    if (!Token.isUnresolved(repoString) && !/^[^/\s]+\/[^/\s]+$/.test(repoString)) {
-      throw new Error(`repoString must be 'owner/repository', got '${repoString}'`);
-    }
-    const checkedBranch = validateBranch(branch);
-    if (!Token.isUnresolved(connectionArn) && !/^arn:[\w-]+:(codestar-connections|codeconnections):/.test(connectionArn)) {
-      throw new Error(`connectionArn must be a CodeStar (or CodeConnections) connection ARN, got '${connectionArn}'`);
-    }
-    return new BoundSource(() => ({
-      input: pipelines.CodePipelineSource.connection(repoString, checkedBranch, { connectionArn }),
+    resolveProps(PIPELINE_SOURCE_SPEC, { repoString, branch, connectionArn });
+    return new ExistingRepositorySource(() => ({
+      input: pipelines.CodePipelineSource.connection(repoString, branch, { connectionArn }),
     }));
   }
 
@@ -92,14 +85,8 @@ export abstract class PipelineSource {
   public abstract bind(scope: Construct): PipelineSourceConfig;
 }
 
-function validateBranch(branch: string): string {
-  if (!Token.isUnresolved(branch) && (branch.trim() === '' || /\s/.test(branch))) {
-    throw new Error(`branch must be a non-empty branch name without whitespace, got '${branch}'`);
-  }
-  return branch;
-}
-
-class BoundSource extends PipelineSource {
+/** A source on a repository that exists already (CodeCommit, or hosted behind a connection): nothing to define. */
+class ExistingRepositorySource extends PipelineSource {
   constructor(private readonly produce: () => PipelineSourceConfig) {
     super();
   }

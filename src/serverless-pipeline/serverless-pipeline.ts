@@ -13,9 +13,11 @@ import { PipelineSource } from './pipeline-source';
 import { BuiltPipeline } from './private/built-pipeline';
 import { acknowledgePipelineInternals } from './private/nag';
 import { renderActionRoleArnsAsSub } from './private/role-arn-sub';
+import { SERVERLESS_PIPELINE_SPEC, SERVERLESS_STAGE_SPEC } from './private/spec';
 import { ACCESS_LOG_BUCKET_GUARD_REASONS, acknowledgeChosenRetention, acknowledgeGuardRule, acknowledgeGuardRules } from '../common/guard';
 import { limitGrantsToAwsServices } from '../common/keys';
 import { createAccessLogBucket, createSecureBucket } from '../common/secure-bucket';
+import { resolveProps } from '../common/spec';
 
 /** Why the pipeline's buckets have no lifecycle rule (Control Tower CT.S3.PR.6). */
 const NO_EXPIRY_REASON = 'How long build artifacts and their access logs must be kept (e.g. for an audit) is the owner\'s choice, so no expiry is imposed.';
@@ -61,6 +63,8 @@ export interface ServerlessPipelineProps {
   readonly dockerEnabledForSynth?: boolean;
   /**
    * How long the CodeBuild logs (synth, tests, self-mutation, asset publishing, gates) are kept.
+   * `RetentionDays.INFINITE` leaves the log group without a retention, which cdk-nag reports
+   * (Serverless-CloudWatchLogGroupRetentionPeriod).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly buildLogRetention?: logs.RetentionDays;
@@ -123,10 +127,11 @@ export class ServerlessPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerlessPipelineProps) {
     super(scope, id);
-    const source = props.source.bind(this);
+    const config = resolveProps(SERVERLESS_PIPELINE_SPEC, props);
+    const source = config.source.bind(this);
     this.sourceStep = source.input;
     this.repository = source.repository;
-    this.installCommands = props.installCommands ?? ['npm ci'];
+    this.installCommands = config.installCommands;
 
     this.accessLogsBucket = createAccessLogBucket(this, 'AccessLogsBucket',
       "This bucket is the artifact bucket's server access log destination; logging it to itself would loop and to another bucket only move the finding.");
@@ -149,21 +154,21 @@ export class ServerlessPipeline extends Construct {
     });
 
     this.buildLogGroup = new logs.LogGroup(this, 'BuildLogs', {
-      retention: props.buildLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      retention: config.buildLogRetention,
     });
-    acknowledgeChosenRetention(this.buildLogGroup, 'buildLogRetention', props.buildLogRetention);
+    acknowledgeChosenRetention(this.buildLogGroup, 'buildLogRetention', config.buildLogRetention);
     acknowledgeGuardRule(this.buildLogGroup, 'cloudwatch_log_group_encrypted_check',
       'CloudWatch Logs always encrypts log data at rest; a customer-managed key (with a key policy for the logs service) is not chosen for the caller.');
 
     this.synthStep = new pipelines.ShellStep('Synth', {
       input: this.sourceStep,
       installCommands: this.installCommands,
-      commands: [...(props.testCommands ?? ['npm test']), ...(props.synthCommands ?? ['npx cdk synth'])],
-      primaryOutputDirectory: props.primaryOutputDirectory ?? 'cdk.out',
+      commands: [...config.testCommands, ...config.synthCommands],
+      primaryOutputDirectory: config.primaryOutputDirectory,
     });
 
     this.pipeline = new BuiltPipeline(this, 'Pipeline', {
-      pipelineName: props.pipelineName,
+      pipelineName: config.pipelineName,
       // V2: the current pipeline type (billed per action minute, not per month); V1 is legacy.
       pipelineType: codepipeline.PipelineType.V2,
       synth: this.synthStep,
@@ -171,23 +176,23 @@ export class ServerlessPipeline extends Construct {
       // Also creates keys for the replication buckets of cross-region stages, rotated too.
       crossAccountKeys: true,
       enableKeyRotation: true,
-      selfMutation: props.selfMutation ?? true,
-      dockerEnabledForSynth: props.dockerEnabledForSynth ?? false,
+      selfMutation: config.selfMutation,
+      dockerEnabledForSynth: config.dockerEnabledForSynth,
       dockerEnabledForSelfMutation: false,
       codeBuildDefaults: {
         logging: { cloudWatch: { logGroup: this.buildLogGroup } },
       },
     }, (built) => {
       renderActionRoleArnsAsSub(built.pipeline);
-      if (props.notificationTopic) {
-        built.pipeline.notifyOn('Notifications', props.notificationTopic, {
+      if (config.notificationTopic) {
+        built.pipeline.notifyOn('Notifications', config.notificationTopic, {
           events: [
             codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
             codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
           ],
         });
       }
-      if (props.dockerEnabledForSynth) {
+      if (config.dockerEnabledForSynth) {
         acknowledgeGuardRule(built.synthProject, 'codebuild_project_environment_privileged_check',
           'The caller asked for Docker in the synth step (`dockerEnabledForSynth`), which CodeBuild runs only in privileged mode.');
       }
@@ -213,12 +218,13 @@ export class ServerlessPipeline extends Construct {
    * @returns the CDK Pipelines stage deployment (add more steps to it if needed)
    */
   public addStage(stage: Stage, options: ServerlessStageOptions = {}): pipelines.StageDeployment {
-    const pre = [...(options.manualApproval ? [new pipelines.ManualApprovalStep('ManualApproval', {
+    const config = resolveProps(SERVERLESS_STAGE_SPEC, options);
+    const pre = [...(config.manualApproval ? [new pipelines.ManualApprovalStep('ManualApproval', {
       comment: `Approve the deployment of ${stage.stageName}`,
-    })] : []), ...(options.pre ?? [])];
-    const gates = options.latencyGates ?? [];
-    const post = [...(options.post ?? []), ...(gates.length > 0 ? [this.latencyGateStep(stage, gates)] : [])];
-    return this.pipeline.addStage(stage, { pre, post, stackSteps: options.stackSteps });
+    })] : []), ...(config.pre ?? [])];
+    const gates = config.latencyGates;
+    const post = [...(config.post ?? []), ...(gates.length > 0 ? [this.latencyGateStep(stage, gates)] : [])];
+    return this.pipeline.addStage(stage, { pre, post, stackSteps: config.stackSteps });
   }
 
   private latencyGateStep(stage: Stage, gates: LatencyGate[]): pipelines.CodeBuildStep {

@@ -184,11 +184,11 @@ describe('DurableSubscriber defaults', () => {
 describe('DurableSubscriber overrides', () => {
   test('the fullest configuration: customer-managed key, filter, raw delivery, batching, concurrency, alarm topic', async () => {
     const stack = new Stack(new App(), 'S');
-    const encryptionKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
+    const queueEncryptionKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
     const alarmTopic = new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: new kms.Key(stack, 'AlarmKey', { enableKeyRotation: true }) });
     new DurableSubscriber(stack, 'Sub', {
       consumerProps: { ...consumerProps, timeout: Duration.seconds(20) },
-      encryptionKey,
+      queueEncryptionKey,
       rawMessageDelivery: true,
       filterPolicy: { kind: sns.SubscriptionFilter.stringFilter({ allowlist: ['order', 'refund'] }) },
       maxReceiveCount: 10,
@@ -223,8 +223,8 @@ describe('DurableSubscriber overrides', () => {
 
   test('a customer-managed key lets SNS use it for this topic only, and the consumer decrypt', () => {
     const stack = new Stack(new App(), 'S');
-    const encryptionKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
-    new DurableSubscriber(stack, 'Sub', { consumerProps, encryptionKey });
+    const queueEncryptionKey = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
+    new DurableSubscriber(stack, 'Sub', { consumerProps, queueEncryptionKey });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
@@ -250,9 +250,9 @@ describe('DurableSubscriber overrides', () => {
 
   test('an imported key cannot be given the SNS statement: warning', () => {
     const stack = new Stack(new App(), 'S');
-    const encryptionKey = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
-    new DurableSubscriber(stack, 'Sub', { consumerProps, encryptionKey });
-    expect(warnings(stack)).toEqual([expect.stringMatching(/^encryptionKey is imported, so its key policy cannot be changed here: it must allow sns.amazonaws.com/)]);
+    const queueEncryptionKey = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    new DurableSubscriber(stack, 'Sub', { consumerProps, queueEncryptionKey });
+    expect(warnings(stack)).toEqual([expect.stringMatching(/^queueEncryptionKey is imported, so its key policy cannot be changed here: it must allow sns.amazonaws.com/)]);
   });
 
   test('fan-out: two subscribers on one topic, each with its own queue, filter and dead-letter queues', async () => {
@@ -422,14 +422,14 @@ describe('DurableSubscriber validation', () => {
     const stack = new Stack(new App(), 'S');
     const topic = new sns.Topic(stack, 'Topic');
     expect(() => new DurableSubscriber(stack, 'Sub', { consumerProps, topic, fifo: true }))
-      .toThrow('fifo applies only to the topic this construct creates; a given topic is FIFO or not by itself');
+      .toThrow('fifo cannot be combined with topic');
   });
 
   test('both filter policies', () => {
     expect(() => build({
       filterPolicy: { a: sns.SubscriptionFilter.existsFilter() },
       filterPolicyWithMessageBody: { a: sns.FilterOrPolicy.filter(sns.SubscriptionFilter.existsFilter()) },
-    })).toThrow('Only one of filterPolicy and filterPolicyWithMessageBody may be given');
+    })).toThrow('filterPolicy cannot be combined with filterPolicyWithMessageBody');
   });
 
   test('filterPolicy with 6 keys', () => {
@@ -473,9 +473,9 @@ describe('DurableSubscriber validation', () => {
 
   test.each([
     [{ batchSize: 11 }, 'batchSize (without a maxBatchingWindow of at least 1 second) must be an integer between 1 and 10, got 11'],
-    [{ batchSize: 0 }, 'batchSize (without a maxBatchingWindow of at least 1 second) must be an integer between 1 and 10, got 0'],
+    [{ batchSize: 0 }, 'batchSize must be an integer between 1 and 10000, got 0'],
     [{ batchSize: 100, maxBatchingWindow: Duration.seconds(0) }, 'batchSize (without a maxBatchingWindow of at least 1 second) must be an integer between 1 and 10, got 100'],
-    [{ batchSize: 10_001, maxBatchingWindow: Duration.seconds(1) }, 'batchSize (with maxBatchingWindow) must be an integer between 1 and 10000, got 10001'],
+    [{ batchSize: 10_001, maxBatchingWindow: Duration.seconds(1) }, 'batchSize must be an integer between 1 and 10000, got 10001'],
     [{ batchSize: 11, fifo: true }, 'batchSize (FIFO queue) must be an integer between 1 and 10, got 11'],
     [{ maxBatchingWindow: Duration.seconds(301) }, 'maxBatchingWindow must be between 0 seconds and 5 minutes, got 5 minutes 1 second'],
     [{ maxBatchingWindow: Duration.millis(1500) }, 'maxBatchingWindow must be a whole number of seconds between 0 seconds and 5 minutes, got 1.5 seconds'],
@@ -483,7 +483,7 @@ describe('DurableSubscriber validation', () => {
     [{ maxConcurrency: 1 }, 'maxConcurrency must be an integer between 2 and 1000, got 1'],
     [{ maxConcurrency: 1001 }, 'maxConcurrency must be an integer between 2 and 1000, got 1001'],
     [{ visibilityTimeout: Duration.hours(13) }, 'visibilityTimeout must be between 0 seconds and 12 hours, got 13 hours'],
-    [{ visibilityTimeout: Duration.seconds(29) }, 'visibilityTimeout must be at least the consumer\'s timeout (30 seconds), got 29 seconds'],
+    [{ visibilityTimeout: Duration.seconds(29) }, 'consumerProps.timeout (30 seconds) must be <= visibilityTimeout (29 seconds)'],
     [{ visibilityTimeout: Duration.millis(90_500) }, 'visibilityTimeout must be a whole number of seconds between 0 seconds and 12 hours, got 90.5 seconds'],
     [{ retentionPeriod: Duration.millis(90_500) }, 'retentionPeriod must be a whole number of seconds between 1 minute and 14 days, got 90.5 seconds'],
     [{ retentionPeriod: Duration.seconds(59) }, 'retentionPeriod must be between 1 minute and 14 days, got 59 seconds'],
@@ -508,6 +508,15 @@ describe('DurableSubscriber validation', () => {
     expectWholeDurationProp({ prop: 'consumerProps.timeout', unit: 'seconds', min: 1, max: 900 },
       // A token timeout makes the recommended visibility timeout unknown: then it is given.
       (value) => build({ consumerProps: { ...consumerProps, timeout: value }, visibilityTimeout: Duration.hours(12) }));
+  });
+
+  test('a visibility timeout below the timeout of a given consumer (through its alias)', () => {
+    const stack = new Stack(new App(), 'S');
+    const fn = userFunction(stack, 'Consumer', Duration.seconds(15));
+    const consumer = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn.currentVersion });
+    expect(() => new DurableSubscriber(stack, 'Sub', { consumer, visibilityTimeout: Duration.seconds(14) }))
+      .toThrow("the consumer's timeout (15 seconds) must be <= visibilityTimeout (14 seconds)");
+    expect(() => new DurableSubscriber(stack, 'Sub2', { consumer, visibilityTimeout: Duration.seconds(15) })).not.toThrow();
   });
 
   test('batch sizes at the limits are accepted', () => {

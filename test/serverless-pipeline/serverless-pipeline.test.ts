@@ -387,6 +387,15 @@ describe('validation', () => {
     expect(() => app.synth()).toThrow(/ServerlessPipeline has no stages: add at least one with addStage/);
   });
 
+  test('a pipeline name CodePipeline would refuse, and a retention CloudWatch Logs does not have', () => {
+    expect(() => newPipeline({ pipelineName: 'my pipeline' }))
+      .toThrow("pipelineName must be 1-100 letters, digits, '.', '@', '_' or '-', got 'my pipeline'");
+    expect(() => newPipeline({ pipelineName: 'x'.repeat(101) })).toThrow(/^pipelineName must be 1-100 letters/);
+    expect(() => newPipeline({ pipelineName: 'orders.delivery@v2_x-1' })).not.toThrow();
+    expect(() => newPipeline({ pipelineName: Lazy.string({ produce: () => 'my pipeline' }) })).not.toThrow();
+    expect(() => newPipeline({ buildLogRetention: 2 as logs.RetentionDays })).toThrow(/^buildLogRetention must be one of 1, 3, 5, .*, 9999, got 2$/);
+  });
+
   test('a manual approval without gates is valid', () => {
     const { app, pipeline } = newPipeline();
     pipeline.addStage(new ServiceStage(app, 'Prod'), { manualApproval: true });
@@ -402,7 +411,7 @@ describe('validation', () => {
   test('a gate with an empty alias name, or a version number', () => {
     const stage = new ServiceStage(new App(), 'Beta');
     const output = new CfnOutput(stage.service, 'Fn', { value: stage.fn.functionArn });
-    expect(() => LatencyGate.fromOutput(output, '')).toThrow(/aliasName must name an alias .*got ''/);
+    expect(() => LatencyGate.fromOutput(output, '')).toThrow(/aliasName must be the name of an alias .*got ''/);
     expect(() => LatencyGate.fromOutput(output, '3')).toThrow(/not only digits.*got '3'/);
   });
 
@@ -423,9 +432,9 @@ describe('validation', () => {
     [{ concurrency: 1001 }, /concurrency must be an integer between 1 and 1000, got 1001/],
     [{ concurrency: 2.5 }, /concurrency must be an integer between 1 and 1000, got 2.5/],
     [{ requests: 100001 }, /requests must be an integer between 1 and 100000, got 100001/],
-    [{ concurrency: 20, requests: 10 }, /requests must be at least concurrency \(20\), got 10/],
-    [{ maxColdStarts: -1 }, /maxColdStarts must be an integer between 0 and 100, got -1/],
-    [{ requests: 50, maxColdStarts: 51 }, /maxColdStarts must be an integer between 0 and 50, got 51/],
+    [{ concurrency: 20, requests: 10 }, /concurrency \(20\) must be <= requests \(10\)/],
+    [{ maxColdStarts: -1 }, /maxColdStarts must be an integer between 0 and 100000, got -1/],
+    [{ requests: 50, maxColdStarts: 51 }, /maxColdStarts \(51\) must be <= requests \(50\)/],
     [{ maxP99: Duration.millis(0) }, /maxP99 must be between 1 ms and 15 minutes, got 0 ms/],
     [{ maxP99: Duration.minutes(16) }, /maxP99 must be between 1 ms and 15 minutes, got 16 minutes/],
   ])('gate thresholds %j', (options, error) => {
@@ -442,7 +451,7 @@ describe('validation', () => {
   test('concurrency above the alias\'s provisioned concurrency while maxColdStarts is 0 names both values', () => {
     const stage = new ServiceStage(new App(), 'Beta');
     expect(() => LatencyGate.forAlias(stage.alias, { concurrency: 10 }))
-      .toThrow("concurrency must be at most 2 (the provisioned concurrency of alias 'live') while maxColdStarts is 0, got 10");
+      .toThrow("concurrency (10) must be <= the provisioned concurrency of alias 'live' while maxColdStarts is 0 (2)");
     expect(() => LatencyGate.forAlias(stage.alias, { concurrency: 2 })).not.toThrow();
     // Cold starts allowed: more requests in flight than provisioned environments is a choice.
     expect(LatencyGate.forAlias(stage.alias, { concurrency: 10, maxColdStarts: 8 }).concurrency).toBe(10);
@@ -457,7 +466,7 @@ describe('validation', () => {
     expect(LatencyGate.forAlias(fixed.alias).concurrency).toBe(3);
     expect(LatencyGate.forAlias(scaled.alias).concurrency).toBe(2);
     expect(() => LatencyGate.forAlias(scaled.alias, { concurrency: 5 }))
-      .toThrow("concurrency must be at most 2 (the provisioned concurrency of alias 'live') while maxColdStarts is 0, got 5");
+      .toThrow("concurrency (5) must be <= the provisioned concurrency of alias 'live' while maxColdStarts is 0 (2)");
   });
 
   test('an unknown provisioned concurrency is neither a default nor a bound', () => {
@@ -504,6 +513,9 @@ describe('validation', () => {
     expect(() => PipelineSource.newCodeCommitRepository('ok', { branch: ' ' })).toThrow(/branch must be a non-empty branch name without whitespace, got ' '/);
     expect(() => PipelineSource.connection('my-service', 'main', CONNECTION_ARN)).toThrow(/repoString must be 'owner\/repository', got 'my-service'/);
     expect(() => PipelineSource.connection('o/r', 'main', 'arn:aws:iam::1:role/x')).toThrow(/connectionArn must be a CodeStar \(or CodeConnections\) connection ARN, got 'arn:aws:iam::1:role\/x'/);
+    const token = (value: string) => Lazy.string({ produce: () => value });
+    expect(() => PipelineSource.connection(token('no-slash'), token('a b'), token('x'))).not.toThrow();
+    expect(() => PipelineSource.newCodeCommitRepository(token('my repo'), { branch: token(' ') })).not.toThrow();
   });
 });
 

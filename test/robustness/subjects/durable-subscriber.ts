@@ -7,6 +7,9 @@ import * as fc from 'fast-check';
 import { DurableSubscriber, DurableSubscriberProps } from '../../../src';
 import { acknowledgeNagRule } from '../../../src/common/nag';
 import { createSecureFunction } from '../../../src/common/secure-function';
+import type { PropKind } from '../../../src/common/spec';
+import { DEAD_LETTER_RETENTION, DURABLE_SUBSCRIBER_SPEC } from '../../../src/durable-subscriber/private/spec';
+import { faultableRows, faultyValue, validValue } from '../../support/spec-values';
 import { FuzzCase, RobustnessSubject, fractionalDuration, numberToken } from '../support/subject';
 
 const ACCOUNT = '111122223333';
@@ -33,8 +36,8 @@ interface Draft {
   readonly maxConcurrency?: number;
   readonly maxReceiveCount?: number;
   readonly retentionSeconds?: number;
-  /** Extra visibility over the minimum valid one, in seconds. */
-  readonly visibilitySlack?: number;
+  /** The visibility timeout in seconds, raised to the consumer's timeout when the construct knows it. */
+  readonly visibilitySeconds?: number;
   readonly giveVisibility: boolean;
   readonly filter: 'none' | 'attributes' | 'body';
   readonly rawMessageDelivery?: boolean;
@@ -55,21 +58,28 @@ function knownTimeout(d: Draft): number | undefined {
   return isImportedConsumer(d) ? undefined : d.timeout ?? 30;
 }
 
+const rows = DURABLE_SUBSCRIBER_SPEC.rows;
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+/** The values a row accepts (boundaries included); durations as seconds, so a draft stays data. */
+const valid = <T>(row: { kind: PropKind }) => validValue(row.kind) as fc.Arbitrary<T>;
+const validSeconds = (row: { kind: PropKind }) => valid<Duration>(row).map((d) => d.toSeconds());
+
 const draft: fc.Arbitrary<Draft> = fc.record({
   topic: fc.constantFrom<TopicKind>('new', 'new-fifo', 'imported', 'imported-fifo', 'owned'),
   consumer: fc.constantFrom<ConsumerKind>('props', 'owned-function', 'owned-alias', 'imported-with-role', 'imported-without-role'),
-  timeout: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }),
+  timeout: maybe(fc.integer({ min: 1, max: 900 })),
   key: fc.constantFrom<'none' | 'new' | 'imported'>('none', 'new', 'imported'),
-  windowSeconds: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
-  batchSize: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
-  maxConcurrency: fc.option(fc.integer({ min: 2, max: 1000 }), { nil: undefined }),
-  maxReceiveCount: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }),
-  retentionSeconds: fc.option(fc.integer({ min: 60, max: 14 * 86_400 - 1 }), { nil: undefined }),
-  visibilitySlack: fc.option(fc.integer({ min: 0, max: 3600 }), { nil: undefined }),
+  windowSeconds: maybe(validSeconds(rows.maxBatchingWindow)),
+  batchSize: maybe(valid<number>(rows.batchSize)),
+  maxConcurrency: maybe(valid<number>(rows.maxConcurrency)),
+  maxReceiveCount: maybe(valid<number>(rows.maxReceiveCount)),
+  // The SQS range, but shorter than the dead-letter queues' retention.
+  retentionSeconds: maybe(validSeconds(rows.retentionPeriod).map((s) => Math.min(s, DEAD_LETTER_RETENTION.toSeconds() - 1))),
+  visibilitySeconds: maybe(validSeconds(rows.visibilityTimeout)),
   giveVisibility: fc.boolean(),
   filter: fc.constantFrom<'none' | 'attributes' | 'body'>('none', 'attributes', 'body'),
-  rawMessageDelivery: fc.option(fc.boolean(), { nil: undefined }),
-  reportBatchItemFailures: fc.option(fc.boolean(), { nil: undefined }),
+  rawMessageDelivery: maybe(valid<boolean>(rows.rawMessageDelivery)),
+  reportBatchItemFailures: maybe(valid<boolean>(rows.reportBatchItemFailures)),
   alarmTopic: fc.boolean(),
   tokens: fc.subarray(['batchSize', 'maxConcurrency', 'maxReceiveCount', 'retentionPeriod', 'visibilityTimeout', 'maxBatchingWindow'] as const),
 }).map((d): Draft => {
@@ -113,18 +123,18 @@ function toProps(d: Draft, stack: Stack): DurableSubscriberProps {
     'imported-fifo': () => ({ topic: sns.Topic.fromTopicArn(stack, 'Topic', `arn:aws:sns:us-east-1:${ACCOUNT}:orders.fifo`) }),
     'owned': () => ({ topic: new sns.Topic(stack, 'Topic', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) }) }),
   };
-  const encryptionKey = {
+  const queueEncryptionKey = {
     none: undefined,
     new: () => new kms.Key(stack, 'QueueKey', { enableKeyRotation: true }),
     imported: () => kms.Key.fromKeyArn(stack, 'QueueKey', `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`),
   }[d.key]?.();
 
-  const timeout = knownTimeout(d) ?? 900;
-  const visibility = d.giveVisibility ? timeout + (d.windowSeconds ?? 0) + (d.visibilitySlack ?? 0) : undefined;
+  // At least the consumer's timeout, when the construct can read it (an imported function's is not checked).
+  const visibility = d.giveVisibility ? Math.max(d.visibilitySeconds ?? 0, knownTimeout(d) ?? 0) : undefined;
   return {
     ...topicBy[d.topic](),
     ...consumerBy[d.consumer](),
-    encryptionKey,
+    queueEncryptionKey,
     maxBatchingWindow: seconds('maxBatchingWindow', d.windowSeconds),
     batchSize: d.batchSize === undefined ? undefined : tok('batchSize', d.batchSize),
     maxConcurrency: d.maxConcurrency === undefined ? undefined : tok('maxConcurrency', d.maxConcurrency),
@@ -143,28 +153,15 @@ function toProps(d: Draft, stack: Stack): DurableSubscriberProps {
   };
 }
 
-const outOfRangeInteger = (min: number, max: number) => fc.oneof(
-  fc.integer({ min: -1_000_000, max: min - 1 }),
-  fc.integer({ min: max + 1, max: 10_000_000 }),
-  fc.double({ min, max, noNaN: true }).filter((x) => !Number.isInteger(x)),
-);
-
 /** The faults that apply to a draft, each naming the prop its error must name. */
 function faults(d: Draft): Array<fc.Arbitrary<Fault>> {
   const set = (prop: string, value: (stack: Stack) => unknown, named = prop): fc.Arbitrary<Fault> =>
     fc.constant({ prop: named, apply: (p, stack) => ({ ...p, [prop]: value(stack) }) });
   const list: Array<fc.Arbitrary<Fault>> = [
-    outOfRangeInteger(2, 1000).chain((v) => set('maxConcurrency', () => v)),
-    outOfRangeInteger(1, 1000).chain((v) => set('maxReceiveCount', () => v)),
-    outOfRangeInteger(1, d.windowSeconds !== undefined && !isFifo(d) ? 10_000 : 10).chain((v) => set('batchSize', () => v)),
-    fc.oneof(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 14 * 86_400, max: 30 * 86_400 }))
-      .chain((s) => set('retentionPeriod', () => Duration.seconds(s))),
-    fc.integer({ min: 12 * 3600 + 1, max: 100_000 }).chain((s) => set('visibilityTimeout', () => Duration.seconds(s))),
-    fc.integer({ min: 301, max: 3600 }).chain((s) => set('maxBatchingWindow', () => Duration.seconds(s))),
-    // In range but not a whole number of seconds, what SQS and Lambda count them in (issue 18).
-    fractionalDuration('seconds', 60, 14 * 86_400 - 1).chain((v) => set('retentionPeriod', () => v)),
-    fractionalDuration('seconds', 0, 12 * 3600).chain((v) => set('visibilityTimeout', () => v)),
-    fractionalDuration('seconds', 0, 300).chain((v) => set('maxBatchingWindow', () => v)),
+    // Every row with a range: below its minimum, above its maximum, a fraction of its unit (issue 18).
+    ...faultableRows(rows).map(({ path, kind }) => faultyValue(kind)!.chain((v) => set(path, () => v))),
+    // The retention the dead-letter queues have, which would leave a message no time there.
+    set('retentionPeriod', () => DEAD_LETTER_RETENTION),
     fc.integer({ min: 6, max: 12 }).chain((n) => set('filterPolicy',
       () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, sns.SubscriptionFilter.existsFilter()])))),
     fc.integer({ min: 151, max: 400 }).chain((n) => set('filterPolicy',
@@ -185,6 +182,9 @@ function faults(d: Draft): Array<fc.Arbitrary<Fault>> {
   list.push(fc.constant<Fault>({ prop: 'consumer', apply: (p) => ({ ...p, consumer: undefined, consumerProps: undefined }) }));
   if (d.topic !== 'new' && d.topic !== 'new-fifo') list.push(set('fifo', () => false));
   if (isFifo(d)) list.push(set('maxBatchingWindow', () => Duration.seconds(1)));
+  // Above 10 without a batching window of at least 1 second (a token window may be one), or on a FIFO queue.
+  const windowWidens = d.windowSeconds !== undefined && (d.windowSeconds >= 1 || d.tokens.includes('maxBatchingWindow'));
+  if (isFifo(d) || !windowWidens) list.push(fc.integer({ min: 11, max: 10_000 }).chain((n) => set('batchSize', () => n)));
   // Below the consumer's timeout, when the construct can compare (no token window).
   const timeout = knownTimeout(d);
   const windowIsToken = d.windowSeconds !== undefined && d.tokens.includes('maxBatchingWindow');
