@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { JsonFile, awscdk, javascript } from 'projen';
 
 // aws-cdk-lib 2.257.0 is the floor: cdk-nag 3 needs it, and it is the newest version whose cloud
@@ -253,6 +254,52 @@ project.eslint?.allowDevDeps('src/*/runtime/**');
 project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-serverless-patterns/lib/*': ['../src/*'] });
 project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './test/tsconfig.json']);
 project.eslint?.file.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
+
+// The directions of dependency (ARCHITECTURE.md), enforced by eslint on the resolved import paths
+// (a package resolves into node_modules/, so one rule covers packages and folders alike). One zone
+// per construct folder where the rule is "its own folder only": `npx projen` after adding a folder
+// (the build runs it too, and CI fails on the changed .eslintrc.json).
+const constructFolders = fs.readdirSync('src', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !['cli', 'common'].includes(d.name))
+  .map((d) => d.name)
+  .sort();
+const LAMBDA_SIDE = 'runs inside Lambda or on a terminal, where start-up time is the product (ARCHITECTURE.md)';
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      {
+        target: ['./src/cli/**', './src/**/runtime/**', './src/**/*.lambda.ts'],
+        from: ['./node_modules/aws-cdk-lib/**', './node_modules/constructs/**'],
+        message: `No aws-cdk-lib or constructs here: this code ${LAMBDA_SIDE}.`,
+      },
+      {
+        target: './src/cli',
+        from: '.',
+        except: ['./src/cli', './node_modules'],
+        message: `The CLI imports only src/cli and npm packages: it ${LAMBDA_SIDE}.`,
+      },
+      ...constructFolders.map((folder) => ({
+        target: [`./src/${folder}/runtime/**`, `./src/${folder}/**/*.lambda.ts`],
+        from: '.',
+        except: [`./src/${folder}/runtime`, './node_modules'],
+        message: `Lambda-side code imports only its own runtime/ folder and npm packages: it ${LAMBDA_SIDE}.`,
+      })),
+      {
+        target: './src/common',
+        from: './src',
+        except: ['./common'],
+        message: 'common/ knows no construct (ARCHITECTURE.md).',
+      },
+      ...constructFolders.map((folder) => ({
+        target: `./src/${folder}`,
+        from: constructFolders.filter((other) => other !== folder).map((other) => `./src/${other}/private`),
+        message: 'A construct may use another construct\'s public classes (its index), never its private/ helpers (ARCHITECTURE.md).',
+      })),
+    ],
+  }],
+});
+// No import cycles in src/ (import/no-cycle skips `import type`: erased, they load nothing).
+project.eslint?.addOverride({ files: ['src/**/*.ts'], rules: { 'import/no-cycle': ['error', { ignoreExternal: true }] } });
 
 // projen's package-all builds every language with its own toolchain (Maven, dotnet, Go, Python's
 // setuptools~=75.3.2), none of which this machine can install. The languages are checked instead by

@@ -12,6 +12,12 @@ import {
  *
  * Tokens pass every check (a value known only at deploy time is never rejected), and a relation
  * between two props is checked only when both are known.
+ *
+ * What that test (test/common/spec-docs.test.ts) finds: every export of `src/<construct>/private/spec.ts`
+ * that has `rows` is a spec; `defineSpec<P>()` names its props interface `P` (whose JSDoc, nested
+ * interfaces of `fields` rows included, it reads), and the README section it reads is
+ * `## <the class whose constructor takes P>` (for options no constructor takes, such as a factory
+ * method's, that of another spec of the same file).
  */
 
 /** What kind of value a prop holds and the range it must be in. */

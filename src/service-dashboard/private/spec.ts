@@ -1,5 +1,5 @@
 import { defineSpec } from '../../common/spec';
-import { ServiceDashboardProps } from '../service-dashboard';
+import type { ServiceDashboardProps } from '../service-dashboard';
 
 /** ServiceDashboard's props: the PutDashboard API's rules for the name. */
 export const SERVICE_DASHBOARD_SPEC = defineSpec<ServiceDashboardProps>()({
