@@ -47,7 +47,8 @@ export interface PropRule<P, V> {
   readonly kind: PropKind;
   /**
    * The value used when the prop is not given: a constant, or derived from the other props (given
-   * the props object the row belongs to, then the construct's whole props).
+   * the props object the row belongs to, then the construct's whole props), with the defaults of
+   * the rows above it already applied.
    * @default - none: the prop stays undefined
    */
   readonly default?: V | ((props: P, root: any) => V | undefined);
@@ -110,7 +111,7 @@ export function defineSpec<P>(): <S extends Spec<P>>(rows: S) => PropsSpec<P, S>
 
 /**
  * Validates `props` against `spec` and returns them with every default applied. Defaults are
- * applied first (a derived default sees the given props), then each row is checked, then the
+ * applied first, row by row (a derived default sees the defaults of the rows above it), then each row is checked, then the
  * relations between rows (`atMost`, `conflicts`, `requires`) on the defaulted values.
  */
 export function resolveProps<P extends object, S extends Spec<P>>(spec: PropsSpec<P, S>, props: NoInfer<P>): Resolved<P, S> {
@@ -120,14 +121,15 @@ export function resolveProps<P extends object, S extends Spec<P>>(spec: PropsSpe
 }
 
 /**
- * Defaults of one props object. A derived default sees the given props object and the construct's
- * props (given values only at the top level; the top level's defaulted values for nested rows).
+ * Defaults of one props object, in row order: a derived default sees the props object and the
+ * construct's props with the defaults of the rows above it applied (for nested rows, the whole top
+ * level's), so a default is written once even where another is derived from it.
  */
 function applyDefaults<P extends object>(spec: Spec<P>, props: P, root?: object): P {
   const out: Record<string, unknown> = { ...(props as Record<string, unknown>) };
   for (const [key, rule] of rowsOf(spec)) {
     if (out[key] === undefined && rule.default !== undefined) {
-      out[key] = typeof rule.default === 'function' ? (rule.default as (p: P, r: any) => unknown)(props, root ?? props) : rule.default;
+      out[key] = typeof rule.default === 'function' ? (rule.default as (p: P, r: any) => unknown)(out as P, root ?? out) : rule.default;
     }
   }
   for (const [key, rule] of rowsOf(spec)) {

@@ -44,6 +44,15 @@ describe('resolveProps', () => {
     expect(size).toBe(5);
   });
 
+  test('a derived default sees the defaults of the rows above it', () => {
+    const spec = defineSpec<Props>()({
+      size: { kind: { kind: 'integer', min: 1, max: 10 }, default: 5 },
+      reserved: { kind: { kind: 'integer', min: 1 }, default: (props: Props) => props.size! * 2 },
+    });
+    expect(resolveProps(spec, {}).reserved).toBe(10);
+    expect(resolveProps(spec, { size: 3 }).reserved).toBe(6);
+  });
+
   test('leaves props without a default undefined, and a given value as given', () => {
     const config = resolveProps(SPEC, { size: 2 });
     expect(config.size).toBe(2);

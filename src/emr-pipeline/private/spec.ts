@@ -15,9 +15,9 @@ const M5_XLARGE = ec2.InstanceType.of(ec2.InstanceClass.M5, ec2.InstanceSize.XLA
 /** Instance groups only: with `instanceFleets` the group props stay undefined (and conflict if given). */
 const forInstanceGroups = <V>(value: V) => (props: EmrPipelineProps): V | undefined => (props.instanceFleets ? undefined : value);
 
-/** The cluster's step concurrency when none is given: the Map's, within EMR's 1-256. */
+/** The cluster's step concurrency when none is given: the Map's (defaulted above), within EMR's 1-256. */
 function defaultStepConcurrency(props: EmrPipelineProps): number {
-  const maxConcurrency = props.maxConcurrency ?? 4;
+  const maxConcurrency = props.maxConcurrency!;
   if (Token.isUnresolved(maxConcurrency)) return maxConcurrency;
   return maxConcurrency === 0 ? MAX_STEP_CONCURRENCY : Math.min(maxConcurrency, MAX_STEP_CONCURRENCY);
 }
