@@ -570,6 +570,16 @@ describe('AuroraIamFunction with an existing cluster', () => {
     expect(() => new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', cluster, ...extra }))
       .toThrow(`${name} cannot be combined with cluster`);
   });
+
+  test('databaseSubnets with a given cluster need the proxy they would place, else they would be ignored', () => {
+    const { stack, vpc } = setup();
+    const cluster = existing(stack, vpc);
+    const databaseSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    expect(() => new AuroraIamFunction(stack, 'Fn', { vpc, code: CODE, handler: 'index.handler', cluster, databaseSubnets }))
+      .toThrow('databaseSubnets places a cluster this construct defines or its RDS Proxy: with a given cluster it needs proxy: true, or it would be ignored');
+    expect(() => new AuroraIamFunction(stack, 'WithProxy', { vpc, code: CODE, handler: 'index.handler', cluster, databaseSubnets, proxy: true }))
+      .not.toThrow();
+  });
 });
 
 describe('AuroraIamFunction validation', () => {

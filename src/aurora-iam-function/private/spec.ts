@@ -142,7 +142,13 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
   },
   databaseSubnets: {
     kind: { kind: 'other' },
-    default: (props) => defaultDatabaseSubnets(props.vpc!),
+    // Used by a cluster this construct defines and by the proxy: with neither, a given value would be ignored.
+    default: (props) => (props.cluster && !props.proxy ? undefined : defaultDatabaseSubnets(props.vpc!)),
+    validate: (_subnets, path, props) => {
+      if (props.cluster && !props.proxy) {
+        throw new Error(`${path} places a cluster this construct defines or its RDS Proxy: with a given cluster it needs proxy: true, or it would be ignored`);
+      }
+    },
     defaultDoc: '- the VPC\'s isolated subnets, or its private subnets with egress if it has no isolated ones',
     readmeDefault: 'isolated subnets (else private',
   },
