@@ -23,6 +23,10 @@ import { resolveAuroraIamFunctionProps } from './private/spec';
  *
  * `vpc` (inherited from `FunctionOptions`) is required: the function, the user-creation handler
  * and the cluster this construct may define run in it. (jsii forbids re-declaring it as required.)
+ *
+ * Where the inherited `@default`s say otherwise, the library's secure defaults apply: `memorySize`
+ * 512, `timeout` 30 seconds, active X-Ray `tracing`, an own `logGroup` kept one year, an own `role`
+ * without managed policies, `vpcSubnets` the private subnets with egress (else the isolated ones).
  */
 export interface AuroraIamFunctionProps extends lambda.FunctionOptions {
   /** The function's code. Use the handler-side helper (see README) to connect. */

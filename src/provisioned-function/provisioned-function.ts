@@ -143,6 +143,10 @@ export interface GradualDeployment {
  *
  * The asynchronous-invocation options (`onFailure`, `onSuccess`, `maxEventAge`, `retryAttempts`)
  * are applied to the alias, which callers invoke, rather than to `$LATEST`.
+ *
+ * Where the inherited `@default`s say otherwise, the library's secure defaults apply (jsii forbids
+ * re-declaring an inherited prop to document them): `memorySize` 512, `timeout` 30 seconds, active
+ * X-Ray `tracing`, an own `logGroup` kept one year, an own `role` without managed policies.
  */
 export interface ProvisionedFunctionProps extends lambda.FunctionProps {
   /**
