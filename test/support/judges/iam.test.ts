@@ -1,4 +1,9 @@
-import { iamFindings } from './iam';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { IAM_KNOWN_GAPS, iamFindings, iamFindingsWithKnownGaps } from './iam';
+import { ProvisionedFunction } from '../../../src';
 
 /**
  * The IAM judge must be able to fail: hand-made statements name an invented action, give an action
@@ -104,5 +109,37 @@ describe('IAM judge', () => {
       `TopicPolicy ${invented}`,
       `BucketPolicy ${invented}`,
     ]);
+  });
+});
+
+/**
+ * Each known gap is let pass only while aws-cdk-lib still writes it: the construct that shows it is
+ * synthesized and the gap must be among its findings. When aws-cdk-lib fixes the grant, this fails
+ * and the entry (with the workaround it justifies) can go.
+ */
+describe('IAM_KNOWN_GAPS', () => {
+  const code = lambda.Code.fromInline('exports.handler = async () => ({});');
+  const runtime = lambda.Runtime.NODEJS_24_X;
+  /** Where each gap is written, by the reason's first words. */
+  const SEEN_IN: Record<string, () => Stack> = {
+    "aws-cdk-lib's LambdaDeploymentGroup": () => {
+      const stack = new Stack(new App(), 'Gap');
+      const preHook = new lambda.Function(stack, 'PreHook', { runtime, handler: 'index.handler', code });
+      new ProvisionedFunction(stack, 'Api', {
+        runtime,
+        handler: 'index.handler',
+        code,
+        provisionedConcurrency: 1,
+        deployment: { deploymentConfig: codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE, preHook },
+      });
+      return stack;
+    },
+  };
+
+  test.each(IAM_KNOWN_GAPS.map((gap) => [gap.reason.slice(0, 40), gap] as const))('still occurs: %s…', async (_name, gap) => {
+    const where = Object.keys(SEEN_IN).find((prefix) => gap.reason.startsWith(prefix));
+    expect(where).toBeDefined();
+    const findings = await iamFindingsWithKnownGaps(Template.fromStack(SEEN_IN[where!]()).toJSON());
+    expect(findings.filter((f) => gap.finding.test(f))).not.toEqual([]);
   });
 });
