@@ -24,8 +24,8 @@ import {
 export type PropKind =
   /** A whole number in [min, max] (no max: at least min). */
   | { readonly kind: 'integer'; readonly min: number; readonly max?: number }
-  /** Any finite number in [min, max]. */
-  | { readonly kind: 'number'; readonly min: number; readonly max: number }
+  /** Any finite number in [min, max]; with `step`, only its whole multiples. */
+  | { readonly kind: 'number'; readonly min: number; readonly max: number; readonly step?: number }
   /** A whole number of `unit` in [min, max]: the unit AWS counts it in, or aws-cdk-lib converts it to. */
   | { readonly kind: 'duration'; readonly unit: DurationUnit; readonly min: Duration; readonly max?: Duration }
   /** A string matching `pattern`; `expected` says in words what that is (for the error message). */
@@ -165,7 +165,7 @@ function checkKind(path: string, value: unknown, kind: PropKind): void {
       else validateIntegerRange(path, value as number, kind.min, kind.max);
       return;
     case 'number':
-      validateNumberRange(path, value as number, kind.min, kind.max);
+      validateNumberRange(path, value as number, kind.min, kind.max, kind.step);
       return;
     case 'duration':
       validateDurationRange(path, value as Duration, kind.unit, kind.min, kind.max);

@@ -25,11 +25,17 @@ export function validateIntegerAtLeast(prop: string, value: number | undefined, 
   }
 }
 
-/** Throws unless `value` is a number in [min, max]; `undefined` and tokens pass. */
-export function validateNumberRange(prop: string, value: number | undefined, min: number, max: number): void {
+/**
+ * Throws unless `value` is a number in [min, max], and a whole multiple of `step` when one is given
+ * (Aurora counts capacity in half ACUs); `undefined` and tokens pass.
+ */
+export function validateNumberRange(prop: string, value: number | undefined, min: number, max: number, step?: number): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new Error(`${prop} must be between ${min} and ${max}, got ${value}`);
+  }
+  if (step !== undefined && !Number.isInteger(value / step)) {
+    throw new Error(`${prop} must be a multiple of ${step} between ${min} and ${max}, got ${value}`);
   }
 }
 

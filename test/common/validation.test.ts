@@ -98,3 +98,11 @@ describe('validateDurationRange in whole units', () => {
     expect(Duration.minutes(0.5).toSeconds()).toBe(30);
   });
 });
+
+describe('validateNumberRange with a step', () => {
+  test('accepts the multiples of the step in range and names a value between two of them', () => {
+    expect(() => validateNumberRange('capacity', 1.5, 0, 256, 0.5)).not.toThrow();
+    expect(() => validateNumberRange('capacity', 1.25, 0, 256, 0.5)).toThrow('capacity must be a multiple of 0.5 between 0 and 256, got 1.25');
+    expect(() => validateNumberRange('capacity', 300, 0, 256, 0.5)).toThrow('capacity must be between 0 and 256, got 300');
+  });
+});

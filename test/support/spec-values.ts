@@ -43,6 +43,10 @@ export function validValue(kind: PropKind): fc.Arbitrary<unknown> {
   }
   switch (kind.kind) {
     case 'number':
+      if (kind.step) {
+        const steps = { min: Math.ceil(kind.min / kind.step), max: Math.floor(kind.max / kind.step) };
+        return fc.oneof(fc.constantFrom(steps.min, steps.max), fc.integer(steps)).map((n) => n * kind.step!);
+      }
       return fc.oneof(fc.constantFrom(kind.min, kind.max), fc.double({ min: kind.min, max: kind.max, noNaN: true }));
     case 'oneOf':
       return fc.constantFrom(...kind.values);
@@ -55,7 +59,7 @@ export function validValue(kind: PropKind): fc.Arbitrary<unknown> {
 
 /**
  * Values the row must refuse: one below the minimum, one above the maximum, a fraction of the unit
- * inside the range, NaN for numbers. Undefined for kinds whose faults a subject draws itself.
+ * inside the range, NaN for numbers and, with a step, a value between two of its multiples. Undefined for kinds whose faults a subject draws itself.
  */
 export function faultyValue(kind: PropKind): fc.Arbitrary<unknown> | undefined {
   const whole = wholeBounds(kind);
@@ -67,7 +71,10 @@ export function faultyValue(kind: PropKind): fc.Arbitrary<unknown> | undefined {
       .map(([n, f]) => n + f);
     return fc.oneof(...faults.map((n) => fc.constant(n)), fraction).map((n) => asValue(kind, n));
   }
-  if (kind.kind === 'number') return fc.constantFrom(kind.min - 0.01, kind.max + 0.01, NaN);
+  if (kind.kind === 'number') {
+    const offStep = kind.step ? [kind.min + kind.step / 2] : [];
+    return fc.constantFrom(kind.min - 0.01, kind.max + 0.01, NaN, ...offStep);
+  }
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -26,19 +26,12 @@ const REMOVAL_POLICIES = {
   values: [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE],
 } as const;
 
-/** The ranges of the new cluster's Serverless v2 capacity, in ACUs. */
-const MIN_CAPACITY = { kind: 'number', min: 0, max: 256 } as const;
-const MAX_CAPACITY = { kind: 'number', min: 1, max: 256 } as const;
-
 /**
- * Aurora Serverless v2 counts capacity in half ACUs (aws-cdk-lib refuses other values, in a message
- * that names neither the range nor the value): a step the number kind does not express.
+ * The ranges of the new cluster's Serverless v2 capacity, in half ACUs (aws-cdk-lib refuses other
+ * values, in a message that names neither the range nor the value).
  */
-const inHalfAcus = (range: typeof MIN_CAPACITY | typeof MAX_CAPACITY) => (value: number, path: string): void => {
-  if (!Token.isUnresolved(value) && !Number.isInteger(value * 2)) {
-    throw new Error(`${path} must be a multiple of 0.5 between ${range.min} and ${range.max}, got ${value}`);
-  }
-};
+const MIN_CAPACITY = { kind: 'number', min: 0, max: 256, step: 0.5 } as const;
+const MAX_CAPACITY = { kind: 'number', min: 1, max: 256, step: 0.5 } as const;
 
 /** The spec of {@link AuroraIamFunctionProps}; see src/common/spec.ts. */
 export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
@@ -69,7 +62,6 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
     defaultDoc: '4',
     readmeDefault: 'Serverless v2 writer 0.5-4 ACU',
     conflicts: WITH_GIVEN_CLUSTER,
-    validate: inHalfAcus(MAX_CAPACITY),
   },
   serverlessV2MinCapacity: {
     kind: MIN_CAPACITY,
@@ -78,7 +70,6 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
     readmeDefault: 'Serverless v2 writer 0.5-4 ACU',
     conflicts: WITH_GIVEN_CLUSTER,
     atMost: ['serverlessV2MaxCapacity'],
-    validate: inHalfAcus(MIN_CAPACITY),
   },
   // RDS counts the retention in days (BackupRetentionPeriod), aws-cdk-lib converts it with toDays().
   backupRetention: {

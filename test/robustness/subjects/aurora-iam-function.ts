@@ -20,8 +20,6 @@ const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/);
 const ROWS = AURORA_IAM_FUNCTION_SPEC.rows;
 /** The rows that only apply to the cluster the construct defines (they conflict with `cluster`). */
 const NEW_CLUSTER_ROWS = Object.entries(ROWS as Spec<AuroraIamFunctionProps>).filter(([, rule]) => rule?.conflicts?.includes('cluster')).map(([key]) => key);
-/** Aurora counts Serverless v2 capacity in half ACUs (the rows' `validate`): a valid draw rounds to one. */
-const halfAcus = (acus: number) => Math.round(acus * 2) / 2;
 const CAPACITY_ROWS = ['serverlessV2MinCapacity', 'serverlessV2MaxCapacity'] as const;
 
 interface Draft {
@@ -58,8 +56,8 @@ const draft: fc.Arbitrary<Draft> = fc.record({
   databaseUserRoles: opt(fc.subarray(['pg_read_all_data', 'pg_write_all_data'], { minLength: 1 })),
   databaseUserRemovalPolicy: fromSpec<RemovalPolicy>('databaseUserRemovalPolicy'),
   proxy: fromSpec<boolean>('proxy'),
-  serverlessV2MinCapacity: fromSpec<number>('serverlessV2MinCapacity').map((v) => (v === undefined ? v : halfAcus(v))),
-  serverlessV2MaxCapacity: fromSpec<number>('serverlessV2MaxCapacity').map((v) => (v === undefined ? v : halfAcus(v))),
+  serverlessV2MinCapacity: fromSpec<number>('serverlessV2MinCapacity'),
+  serverlessV2MaxCapacity: fromSpec<number>('serverlessV2MaxCapacity'),
   deletionProtection: fromSpec<boolean>('deletionProtection'),
   backupRetention: fromSpec<Duration>('backupRetention'),
   timeout: fromSpec<Duration>('timeout'),
