@@ -1,5 +1,7 @@
 import { Annotations } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { PIPELINE_SOURCE_SPEC } from './private/spec';
@@ -11,9 +13,14 @@ export interface PipelineSourceConfig {
   readonly input: pipelines.CodePipelineSource;
   /**
    * The CodeCommit repository, when the source is one.
-   * @default - no repository (a CodeStar connection)
+   * @default - no repository (a CodeStar connection or an S3 object)
    */
   readonly repository?: codecommit.IRepository;
+  /**
+   * The bucket of the source object, when the source is one.
+   * @default - no bucket (a repository)
+   */
+  readonly bucket?: s3.IBucket;
 }
 
 /** Options of a CodeCommit repository created by the pipeline. */
@@ -30,10 +37,32 @@ export interface NewCodeCommitRepositoryOptions {
   readonly description?: string;
 }
 
+/** Options of a source object in S3. */
+export interface S3SourceOptions {
+  /**
+   * How the pipeline learns that a new version of the object was uploaded.
+   *
+   * - `S3Trigger.POLL`: CodePipeline checks the object periodically; nothing else is needed. CodePipeline
+   *   disables polling on a pipeline inactive for longer than 30 days (its `pollingDisabledAt`).
+   * - `S3Trigger.EVENTS`: an EventBridge rule matching the CloudTrail events of writes to the object
+   *   (`PutObject`, `CopyObject`, `CompleteMultipartUpload`) starts the pipeline. CloudTrail records
+   *   them only when a trail logs the bucket's write data events, which this library does not create:
+   *   without one, uploads never start the pipeline.
+   * - `S3Trigger.NONE`: only manual starts (`aws codepipeline start-pipeline-execution`).
+   *
+   * @default codepipeline_actions.S3Trigger.POLL
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html
+   * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineMetadata.html
+   * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/events/log-s3-data-events.html
+   */
+  readonly trigger?: codepipeline_actions.S3Trigger;
+}
+
 /**
  * Where the pipeline gets the CDK app from. One of: a hosted Git repository (GitHub, GitLab,
- * Bitbucket) through a CodeStar connection, an existing CodeCommit repository, or a CodeCommit
- * repository the pipeline creates (for accounts that may still create CodeCommit repositories).
+ * Bitbucket) through a CodeStar connection, a zip of the app in a versioned S3 bucket, an existing
+ * CodeCommit repository, or a CodeCommit repository the pipeline creates (for accounts that may
+ * still create CodeCommit repositories).
  */
 export abstract class PipelineSource {
   /**
@@ -60,7 +89,7 @@ export abstract class PipelineSource {
    */
   public static codeCommit(repository: codecommit.IRepository, branch?: string): PipelineSource {
     const config = resolveProps(PIPELINE_SOURCE_SPEC, { branch });
-    return new ExistingRepositorySource(() => ({
+    return new ExistingSource(() => ({
       input: pipelines.CodePipelineSource.codeCommit(repository, config.branch),
       repository,
     }));
@@ -76,8 +105,26 @@ export abstract class PipelineSource {
    */
   public static connection(repoString: string, branch: string, connectionArn: string): PipelineSource {
     resolveProps(PIPELINE_SOURCE_SPEC, { repoString, branch, connectionArn });
-    return new ExistingRepositorySource(() => ({
+    return new ExistingSource(() => ({
       input: pipelines.CodePipelineSource.connection(repoString, branch, { connectionArn }),
+    }));
+  }
+
+  /**
+   * A zip of the app uploaded to a versioned S3 bucket (each new version of the object starts the
+   * pipeline, see `options.trigger`): for apps delivered by another system, or an account without
+   * a Git connection. The bucket must be versioned (CodePipeline reads the object's versions); a
+   * bucket defined in the app without versioning is refused at synth.
+   *
+   * @param bucket a versioned bucket in the pipeline's region
+   * @param objectKey key of the zip (e.g. `source/app.zip`)
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html
+   */
+  public static s3(bucket: s3.IBucket, objectKey: string, options: S3SourceOptions = {}): PipelineSource {
+    const config = resolveProps(PIPELINE_SOURCE_SPEC, { ...options, bucket, objectKey });
+    return new ExistingSource(() => ({
+      input: pipelines.CodePipelineSource.s3(bucket, objectKey, { trigger: config.trigger }),
+      bucket,
     }));
   }
 
@@ -85,8 +132,8 @@ export abstract class PipelineSource {
   public abstract bind(scope: Construct): PipelineSourceConfig;
 }
 
-/** A source on a repository that exists already (CodeCommit, or hosted behind a connection): nothing to define. */
-class ExistingRepositorySource extends PipelineSource {
+/** A source that exists already (a CodeCommit repository, one hosted behind a connection, an S3 object): nothing to define. */
+class ExistingSource extends PipelineSource {
   constructor(private readonly produce: () => PipelineSourceConfig) {
     super();
   }

@@ -24,7 +24,7 @@ const NO_EXPIRY_REASON = 'How long build artifacts and their access logs must be
 
 /** Properties of a `ServerlessPipeline`. */
 export interface ServerlessPipelineProps {
-  /** Where the CDK app comes from: `PipelineSource.newCodeCommitRepository`, `.codeCommit` or `.connection`. */
+  /** Where the CDK app comes from: `PipelineSource.connection`, `.s3`, `.codeCommit` or `.newCodeCommitRepository`. */
   readonly source: PipelineSource;
   /**
    * Name of the pipeline.
@@ -110,7 +110,7 @@ export class ServerlessPipeline extends Construct {
   public readonly sourceStep: pipelines.CodePipelineSource;
   /**
    * The CodeCommit repository, when the source is one.
-   * @default - none (a CodeStar connection)
+   * @default - none (a CodeStar connection or an S3 source)
    */
   public readonly repository?: codecommit.IRepository;
   /** The artifact bucket: KMS-encrypted, TLS-only, server access logs on. */
@@ -199,6 +199,7 @@ export class ServerlessPipeline extends Construct {
       acknowledgePipelineInternals({
         pipeline: built,
         repository: this.repository,
+        sourceBucket: source.bucket,
         artifactBucket: this.artifactBucket,
         gateResources: this.gateResources,
       });

@@ -2,20 +2,37 @@ import * as path from 'path';
 import { App, CfnOutput, CfnParameter, Annotations as CdkAnnotations, Duration, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { ServiceStage, arnOf, build, buildSpec, gatePolicy, newPipeline, pipelineAction, pipelineStages } from './fixtures';
 import { LatencyGate, PipelineSource, ProvisionedFunction, ServerlessPipeline } from '../../src';
 import { acknowledgeNagRule } from '../../src/common/nag';
+import { createAccessLogBucket, createSecureBucket } from '../../src/common/secure-bucket';
 import { createSecureFunction } from '../../src/common/secure-function';
 import { expectWholeDurationProp } from '../support/durations';
 import { expectCleanStack, nagFindings } from '../support/quality-gates';
 
 const CONNECTION_ARN = 'arn:aws:codestar-connections:us-east-1:111111111111:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
+
+/** A versioned source bucket as a careful app defines one: secure, its access logs in a second bucket. */
+function sourceBucket(scope: Stack): s3.Bucket {
+  const accessLogs = createAccessLogBucket(scope, 'SourceLogs', 'test: the source bucket\'s access log destination');
+  return createSecureBucket(scope, 'Source', { versioned: true, serverAccessLogs: { bucket: accessLogs, prefix: 'source/' } });
+}
+
+/** The configuration of the pipeline's only Source action. */
+function sourceAction(t: Template): any {
+  const stages = Object.values(t.findResources('AWS::CodePipeline::Pipeline'))[0].Properties.Stages;
+  expect(stages[0].Actions).toHaveLength(1);
+  return stages[0].Actions[0];
+}
 
 describe('ServerlessPipeline defaults', () => {
   test('stages in order: source, build (synth), self-mutation, then the added stage', () => {
@@ -106,6 +123,7 @@ describe('ServerlessPipeline defaults', () => {
     const sources: Array<(scope: Stack) => PipelineSource> = [
       () => PipelineSource.connection('my-org/my-service', 'main', CONNECTION_ARN),
       (scope) => PipelineSource.codeCommit(codecommit.Repository.fromRepositoryName(scope, 'Repo', 'existing')),
+      (scope) => PipelineSource.s3(sourceBucket(scope), 'source/app.zip'),
     ];
     // Acknowledged by id, the warning goes away.
     CdkAnnotations.of(pipeline).acknowledgeWarning('cdk-serverless-patterns:PipelineSource:codeCommitClosedToNewCustomers');
@@ -165,6 +183,60 @@ describe('ServerlessPipeline overrides', () => {
     const action = pipelineAction(t, 'Source', 'my-org_my-service');
     expect(action.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
     expect(action.Configuration).toEqual(expect.objectContaining({ FullRepositoryId: 'my-org/my-service', BranchName: 'trunk', ConnectionArn: CONNECTION_ARN }));
+  });
+
+  test('an S3 object, polled by default', () => {
+    const app = new App();
+    const stack = new Stack(app, 'PipelineStack');
+    const bucket = sourceBucket(stack);
+    const pipeline = new ServerlessPipeline(stack, 'Pipeline', { source: PipelineSource.s3(bucket, 'source/app.zip') });
+    pipeline.addStage(new ServiceStage(app, 'Beta'));
+    const t = build(stack, pipeline);
+    expect(pipeline.repository).toBeUndefined();
+    const action = sourceAction(t);
+    expect(action.ActionTypeId).toEqual({ Category: 'Source', Owner: 'AWS', Provider: 'S3', Version: '1' });
+    expect(action.Configuration).toEqual({ S3Bucket: stack.resolve(bucket.bucketName), S3ObjectKey: 'source/app.zip', PollForSourceChanges: true });
+    t.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  test('an S3 object with S3Trigger.EVENTS: a rule on the CloudTrail writes of that key starts the pipeline, no polling', () => {
+    const app = new App();
+    const stack = new Stack(app, 'PipelineStack');
+    const bucket = sourceBucket(stack);
+    const pipeline = new ServerlessPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3(bucket, 'source/app.zip', { trigger: codepipeline_actions.S3Trigger.EVENTS }),
+    });
+    pipeline.addStage(new ServiceStage(app, 'Beta'));
+    const t = build(stack, pipeline);
+    expect(sourceAction(t).Configuration).toEqual(expect.objectContaining({ S3ObjectKey: 'source/app.zip', PollForSourceChanges: false }));
+    t.resourceCountIs('AWS::Events::Rule', 1);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        'detail': {
+          eventName: ['CompleteMultipartUpload', 'CopyObject', 'PutObject'],
+          requestParameters: { bucketName: [stack.resolve(bucket.bucketName)], key: ['source/app.zip'] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
+    // The rule is the bucket's child, and its missing DLQ acknowledged with its own reason.
+    const rule = bucket.node.findAll().find((c) => c instanceof events.Rule)!;
+    expect(rule.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data))
+      .toEqual([{ 'annotation::Serverless-EventBusDLQ': expect.stringContaining('starts the pipeline on an upload of the source object') }]);
+  });
+
+  test('an S3 object with S3Trigger.NONE: no polling and no rule (manual starts only)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'PipelineStack');
+    const pipeline = new ServerlessPipeline(stack, 'Pipeline', {
+      source: PipelineSource.s3(sourceBucket(stack), 'app.zip', { trigger: codepipeline_actions.S3Trigger.NONE }),
+    });
+    pipeline.addStage(new ServiceStage(app, 'Beta'));
+    const t = build(stack, pipeline);
+    expect(sourceAction(t).Configuration).toEqual(expect.objectContaining({ S3ObjectKey: 'app.zip', PollForSourceChanges: false }));
+    t.resourceCountIs('AWS::Events::Rule', 0);
   });
 
   test('self-mutation off removes the UpdatePipeline stage', () => {
@@ -517,6 +589,32 @@ describe('validation', () => {
     expect(() => PipelineSource.connection(token('no-slash'), token('a b'), token('x'))).not.toThrow();
     expect(() => PipelineSource.newCodeCommitRepository(token('my repo'), { branch: token(' ') })).not.toThrow();
   });
+
+  test('S3 source arguments: an unversioned bucket the app defines, an empty or too long key, an unknown trigger', () => {
+    const stack = new Stack(new App(), 'PipelineStack');
+    expect(() => PipelineSource.s3(new s3.Bucket(stack, 'Plain'), 'app.zip'))
+      .toThrow(/bucket must be a versioned bucket \(versioned: true\), got PipelineStack\/Plain with versioning off/);
+    const suspended = new s3.Bucket(stack, 'Suspended', { versioned: true });
+    (suspended.node.defaultChild as s3.CfnBucket).versioningConfiguration = { status: 'Suspended' };
+    expect(() => PipelineSource.s3(suspended, 'app.zip'))
+      .toThrow(/bucket must be a versioned bucket \(versioned: true\), got PipelineStack\/Suspended with versioning Suspended/);
+    const versioned = new s3.Bucket(stack, 'Versioned', { versioned: true });
+    expect(() => PipelineSource.s3(versioned, '')).toThrow(/objectKey must be a non-empty object key, got ''/);
+    expect(() => PipelineSource.s3(versioned, `${'é'.repeat(512)}x`)).toThrow(/objectKey must be at most 1024 bytes \(UTF-8\), got 1025 bytes/);
+    expect(() => PipelineSource.s3(versioned, 'app.zip', { trigger: 'Sometimes' as codepipeline_actions.S3Trigger }))
+      .toThrow(/trigger must be one of 'None', 'Poll', 'Events', got 'Sometimes'/);
+  });
+
+  test('S3 source arguments not known at synth pass: an imported bucket, a token versioning or key', () => {
+    const stack = new Stack(new App(), 'PipelineStack');
+    const token = (value: string) => Lazy.string({ produce: () => value });
+    expect(() => PipelineSource.s3(s3.Bucket.fromBucketName(stack, 'Imported', 'unversioned-perhaps'), 'app.zip')).not.toThrow();
+    const lazy = new s3.Bucket(stack, 'Lazy');
+    (lazy.node.defaultChild as s3.CfnBucket).versioningConfiguration = { status: token('Enabled') };
+    expect(() => PipelineSource.s3(lazy, 'app.zip')).not.toThrow();
+    const versioned = new s3.Bucket(stack, 'Versioned', { versioned: true });
+    expect(() => PipelineSource.s3(versioned, token(''))).not.toThrow();
+  });
 });
 
 describe('fullest configurations are cdk-nag and cfn-lint clean', () => {
@@ -553,6 +651,13 @@ describe('fullest configurations are cdk-nag and cfn-lint clean', () => {
     build(stack, pipeline).resourceCountIs('AWS::Events::Rule', 1);
     await expectCleanStack(stack);
   });
+
+  test.each([codepipeline_actions.S3Trigger.POLL, codepipeline_actions.S3Trigger.EVENTS])(
+    'an S3 source (trigger %s; the upload rule of EVENTS included), two stages, approval, gates', async (trigger) => {
+      const { stack, pipeline } = fullest((scope) => PipelineSource.s3(sourceBucket(scope), 'source/app.zip', { trigger }));
+      build(stack, pipeline).resourceCountIs('AWS::Events::Rule', trigger === codepipeline_actions.S3Trigger.EVENTS ? 1 : 0);
+      await expectCleanStack(stack);
+    });
 
   test('a CodeStar connection, two stages, approval, gates', async () => {
     const { stack, pipeline } = fullest(() => PipelineSource.connection('my-org/orders', 'main', CONNECTION_ARN));

@@ -10,8 +10,10 @@ import { acknowledgeNagRule, nagReferenceText, nagResourceText } from '../../com
 /** What the acknowledgements need to know about the pipeline, once it is built. */
 export interface BuiltPipelineFacts {
   readonly pipeline: pipelines.CodePipeline;
-  /** Repositories whose commit rule starts the pipeline. */
+  /** The CodeCommit repository whose commit rule starts the pipeline. */
   readonly repository?: codecommit.IRepository;
+  /** The source bucket whose upload rule (`S3Trigger.EVENTS`) starts the pipeline. */
+  readonly sourceBucket?: s3.IBucket;
   /** The pipeline's artifact bucket. */
   readonly artifactBucket: s3.IBucket;
   /** The ARN patterns each latency gate step may invoke. */
@@ -29,7 +31,7 @@ const SEG = '(?:<AWS::[A-Za-z]+>|[^:<>]+)';
 const INTERNAL_WILDCARDS: Array<{ pattern: RegExp; reason: string }> = [
   {
     pattern: /^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort|PutObject(Legal|Retention|Tagging|Version)?)\*$/,
-    reason: 'CDK Pipelines grants its generated roles read (and, for producers, write) on the pipeline\'s own artifact bucket through the S3 L2 grants, whose action groups end in *.',
+    reason: 'CDK Pipelines grants its generated roles read (and, for producers, write) on the pipeline\'s own artifact bucket, and an S3 source action read on its source object only, through the S3 L2 grants, whose action groups end in *.',
   },
   {
     pattern: /^Action::kms:(ReEncrypt|GenerateDataKey)\*$/,
@@ -78,7 +80,8 @@ const ASSET_PUBLISHING_WILDCARDS: Array<{ pattern: RegExp; reason: string }> = [
 /**
  * Acknowledges, on each policy of the built pipeline, the wildcards CDK Pipelines generates
  * (finding by finding, with the reason), the latency gates' function-name patterns, and the
- * missing DLQ of the commit rule of a CodeCommit source.
+ * missing DLQ of the rule that starts the pipeline (a CodeCommit source's commit rule, an S3
+ * source's upload rule).
  */
 export function acknowledgePipelineInternals(facts: BuiltPipelineFacts): void {
   const selfMutation = facts.pipeline.selfMutationEnabled ? facts.pipeline.selfMutationProject : undefined;
@@ -104,11 +107,16 @@ export function acknowledgePipelineInternals(facts: BuiltPipelineFacts): void {
     }
   }
 
-  if (facts.repository) {
-    const prefix = Names.nodeUniqueId(facts.pipeline.pipeline.node);
-    for (const rule of facts.repository.node.findAll().filter((c): c is events.Rule => c instanceof events.Rule && c.node.id.startsWith(prefix))) {
+  // The rules aws-cdk-lib's source actions add to the repository or bucket, named after the pipeline.
+  const starts: Array<{ source?: IConstruct; event: string; missed: string; next: string }> = [
+    { source: facts.repository, event: 'a commit', missed: 'a commit', next: 'commit' },
+    { source: facts.sourceBucket, event: 'an upload of the source object', missed: 'a version of the object', next: 'upload' },
+  ];
+  const prefix = Names.nodeUniqueId(facts.pipeline.pipeline.node);
+  for (const { source, event, missed, next } of starts) {
+    for (const rule of source?.node.findAll().filter((c): c is events.Rule => c instanceof events.Rule && c.node.id.startsWith(prefix)) ?? []) {
       acknowledgeNagRule(rule, 'Serverless-EventBusDLQ',
-        'This rule starts the pipeline on a commit. EventBridge retries a failed start for 24 hours; a start still missed shows as a commit the pipeline did not run and is recovered by the next commit or a manual release, so a DLQ would hold nothing actionable.');
+        `This rule starts the pipeline on ${event}. EventBridge retries a failed start for 24 hours; a start still missed shows as ${missed} the pipeline did not run and is recovered by the next ${next} or a manual release, so a DLQ would hold nothing actionable.`);
     }
   }
 }

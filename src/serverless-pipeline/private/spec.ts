@@ -1,9 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
+import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { defineSpec } from '../../common/spec';
 import { validateOrder } from '../../common/validation';
 import type { LatencyGateOptions } from '../latency-gate';
-import type { NewCodeCommitRepositoryOptions } from '../pipeline-source';
+import type { NewCodeCommitRepositoryOptions, S3SourceOptions } from '../pipeline-source';
 import type { ServerlessPipelineProps, ServerlessStageOptions } from '../serverless-pipeline';
 
 export const SERVERLESS_PIPELINE_SPEC = defineSpec<ServerlessPipelineProps>()({
@@ -40,12 +42,17 @@ export const SERVERLESS_STAGE_SPEC = defineSpec<ServerlessStageOptions>()({
   latencyGates: { kind: { kind: 'other' }, default: () => [], defaultDoc: '- no gate' },
 });
 
-/** The arguments of the `PipelineSource` factories, with the options of a new repository. */
-export interface PipelineSourceSettings extends NewCodeCommitRepositoryOptions {
+/** The arguments of the `PipelineSource` factories, with the options of a new repository and of an S3 source. */
+export interface PipelineSourceSettings extends NewCodeCommitRepositoryOptions, S3SourceOptions {
   readonly repositoryName?: string;
   readonly repoString?: string;
   readonly connectionArn?: string;
+  readonly bucket?: s3.IBucket;
+  readonly objectKey?: string;
 }
+
+/** S3's limit on an object key: 1024 bytes of UTF-8. */
+const MAX_OBJECT_KEY_BYTES = 1024;
 
 export const PIPELINE_SOURCE_SPEC = defineSpec<PipelineSourceSettings>()({
   repositoryName: {
@@ -62,7 +69,45 @@ export const PIPELINE_SOURCE_SPEC = defineSpec<PipelineSourceSettings>()({
   connectionArn: {
     kind: { kind: 'string', pattern: /^arn:[\w-]+:(codestar-connections|codeconnections):/, expected: 'a CodeStar (or CodeConnections) connection ARN' },
   },
+  bucket: {
+    kind: { kind: 'other' },
+    // CodePipeline's S3 source reads the object's versions. Known only of a bucket the app defines.
+    validate: (bucket, path) => {
+      const versioning = versioningOf(bucket);
+      if (versioning !== undefined && versioning !== 'Enabled') {
+        throw new Error(`${path} must be a versioned bucket (versioned: true), got ${bucket.node.path} with versioning ${versioning}`);
+      }
+    },
+  },
+  objectKey: {
+    kind: { kind: 'string', pattern: /^[\s\S]+$/, expected: 'a non-empty object key' },
+    validate: (key, path) => {
+      if (!Token.isUnresolved(key) && Buffer.byteLength(key, 'utf-8') > MAX_OBJECT_KEY_BYTES) {
+        throw new Error(`${path} must be at most ${MAX_OBJECT_KEY_BYTES} bytes (UTF-8), got ${Buffer.byteLength(key, 'utf-8')} bytes`);
+      }
+    },
+  },
+  trigger: {
+    kind: { kind: 'oneOf', values: Object.values(codepipeline_actions.S3Trigger) },
+    default: codepipeline_actions.S3Trigger.POLL,
+    defaultDoc: 'codepipeline_actions.S3Trigger.POLL',
+    readmeDefault: '`trigger` `S3Trigger.POLL`',
+  },
 });
+
+/**
+ * The versioning status of a bucket the app defines (`off` when it has no versioning
+ * configuration), or undefined when it is not known at synth (an imported bucket, a token).
+ */
+function versioningOf(bucket: s3.IBucket): string | undefined {
+  const resource = bucket.node.defaultChild;
+  if (!(resource instanceof s3.CfnBucket)) return undefined;
+  const configuration = resource.versioningConfiguration;
+  if (configuration === undefined) return 'off';
+  if (Token.isUnresolved(configuration)) return undefined;
+  const status = (configuration as s3.CfnBucket.VersioningConfigurationProperty).status;
+  return Token.isUnresolved(status) ? undefined : status;
+}
 
 /** A gate's options with what they are checked against: the alias it probes. */
 export interface LatencyGateSettings extends LatencyGateOptions {

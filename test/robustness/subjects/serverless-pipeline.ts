@@ -2,9 +2,11 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
 import { LatencyGate, LatencyGateOptions, PipelineSource, ServerlessPipeline, ServerlessPipelineProps } from '../../../src';
+import { createAccessLogBucket, createSecureBucket } from '../../../src/common/secure-bucket';
 import type { PropKind } from '../../../src/common/spec';
 import { LATENCY_GATE_SPEC, SERVERLESS_PIPELINE_SPEC } from '../../../src/serverless-pipeline/private/spec';
 import { ServiceStage } from '../../serverless-pipeline/service-stage';
@@ -23,7 +25,7 @@ interface Gate {
 }
 interface StageDraft { readonly manualApproval?: boolean; readonly gate?: Gate }
 interface Draft {
-  readonly source: 'new-repository' | 'existing-repository' | 'connection';
+  readonly source: 'new-repository' | 'existing-repository' | 'connection' | 's3';
   readonly repositoryName: string;
   readonly branch?: string;
   readonly pipelineName?: string;
@@ -62,7 +64,7 @@ const gate: fc.Arbitrary<Gate> = fc.record({
 });
 
 const draft: fc.Arbitrary<Draft> = fc.record({
-  source: fc.constantFrom<Draft['source']>('new-repository', 'existing-repository', 'connection'),
+  source: fc.constantFrom<Draft['source']>('new-repository', 'existing-repository', 'connection', 's3'),
   repositoryName: name,
   branch: fc.option(fc.stringMatching(/^[a-z][a-z0-9/._-]{0,20}$/), { nil: undefined }),
   pipelineName: fc.option(name, { nil: undefined }),
@@ -93,6 +95,8 @@ const faults: fc.Arbitrary<Fault> = fc.oneof(
   fc.constantFrom('has space', ' ', 'a\tb').map((branch): Fault => ({ prop: 'branch', draft: (d) => ({ ...d, branch }) })),
   fc.constantFrom('no-slash', 'a/b/c', 'a /b')
     .map((repositoryName): Fault => ({ prop: 'repoString', draft: (d) => ({ ...d, source: 'connection', repositoryName }) })),
+  // An S3 source with an empty object key, or from a bucket without versioning.
+  fc.constantFrom('objectKey', 'bucket').map((prop): Fault => ({ prop, draft: (d) => ({ ...d, source: 's3' }) })),
   // Every gate row with a range: below its minimum, above its maximum, a fraction of its unit (issue 18).
   ...faultableRows(gateRows).map(({ path, kind }) => faultyValue(kind)!.map((v): Fault => ({ prop: path, gate: { [path]: v } }))),
   fc.integer({ min: SERVICE_PROVISIONED_CONCURRENCY + 1, max: 1000 })
@@ -113,6 +117,13 @@ function gateOptions(g: Gate): LatencyGateOptions {
   };
 }
 
+/** A secure source bucket with its access logs; versioned unless the fault is its versioning. */
+function sourceBucket(stack: Stack, versioned: boolean): s3.IBucket {
+  if (!versioned) return new s3.Bucket(stack, 'Unversioned');
+  const accessLogs = createAccessLogBucket(stack, 'SourceLogs', 'fuzz: the source bucket\'s access log destination');
+  return createSecureBucket(stack, 'Source', { versioned, serverAccessLogs: { bucket: accessLogs, prefix: 'source/' } });
+}
+
 function build(stack: Stack, d: Draft, fault?: Fault): void {
   const branch = d.branch;
   const source = {
@@ -120,6 +131,7 @@ function build(stack: Stack, d: Draft, fault?: Fault): void {
     'existing-repository': () => PipelineSource.codeCommit(codecommit.Repository.fromRepositoryName(stack, 'Repo', d.repositoryName), branch),
     'connection': () => PipelineSource.connection(
       fault?.prop === 'repoString' ? d.repositoryName : `my-org/${d.repositoryName}`, branch ?? 'main', CONNECTION_ARN),
+    's3': () => PipelineSource.s3(sourceBucket(stack, fault?.prop !== 'bucket'), fault?.prop === 'objectKey' ? '' : `source/${d.repositoryName}.zip`),
   }[d.source]();
   const props: ServerlessPipelineProps = {
     source,
