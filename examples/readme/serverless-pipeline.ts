@@ -3,6 +3,7 @@
 import { Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LatencyGate, PipelineSource, ProvisionedFunction, ServerlessPipeline } from '../../src';
 
@@ -23,6 +24,7 @@ class OrdersStage extends Stage {
 
 declare const stack: Stack;
 declare const connectionArn: string;
+declare const accessLogsBucket: s3.IBucket;
 
 const delivery = new ServerlessPipeline(stack, 'Delivery', {
   source: PipelineSource.connection('my-org/orders-service', 'main', connectionArn),
@@ -48,3 +50,14 @@ pipeline.addStage(prod, {
     maxP99: Duration.millis(250),
   })],
 });
+
+const sourceBucket = new s3.Bucket(stack, 'SourceBucket', {
+  versioned: true, // CodePipeline's S3 source reads the object's versions
+  enforceSSL: true,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  serverAccessLogsBucket: accessLogsBucket,
+});
+const fromS3 = new ServerlessPipeline(stack, 'S3Delivery', {
+  source: PipelineSource.s3(sourceBucket, 'source/app.zip'),
+});
+fromS3.addStage(new OrdersStage(stack, 'S3Beta'));
