@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import { FUNCTION_MAX_EVENT_AGE, FUNCTION_TIMEOUT } from '../../common/secure-function';
 import { Resolved, defineSpec, resolveProps } from '../../common/spec';
 import type { AuroraIamFunctionProps } from '../aurora-iam-function';
 import type { AuroraIamDatabaseUserProps } from '../database-user';
@@ -94,8 +95,8 @@ export const AURORA_IAM_FUNCTION_SPEC = defineSpec<AuroraIamFunctionProps>()({
     conflicts: WITH_GIVEN_CLUSTER,
   },
   // Lambda counts both in seconds (Timeout, MaximumEventAgeInSeconds).
-  timeout: { kind: { kind: 'duration', unit: 'seconds', min: Duration.seconds(1), max: Duration.minutes(15) } },
-  maxEventAge: { kind: { kind: 'duration', unit: 'seconds', min: Duration.minutes(1), max: Duration.hours(6) } },
+  timeout: { kind: FUNCTION_TIMEOUT },
+  maxEventAge: { kind: FUNCTION_MAX_EVENT_AGE },
   environment: {
     kind: { kind: 'other' },
     validate: (environment, path) => {

@@ -88,7 +88,7 @@ export const PROVISIONED_FUNCTION_SPEC = defineSpec<ProvisionedFunctionProps>()(
       },
       schedules: {
         kind: { kind: 'other' },
-        default: [],
+        default: () => [],
         defaultDoc: '- no schedules',
         readmeDefault: 'none',
         validate: (schedules, path, scaling) => validateSchedules(schedules, path, scaling),
@@ -101,7 +101,7 @@ export const PROVISIONED_FUNCTION_SPEC = defineSpec<ProvisionedFunctionProps>()(
     readmeDefault: 'off (the alias moves at once)',
     fields: {
       deploymentConfig: { kind: { kind: 'other' } },
-      alarms: { kind: { kind: 'other' }, default: [], defaultDoc: '- only `newVersionErrorsAlarm` (and a failed hook) roll back' },
+      alarms: { kind: { kind: 'other' }, default: () => [], defaultDoc: '- only `newVersionErrorsAlarm` (and a failed hook) roll back' },
       preHook: { kind: { kind: 'other' }, defaultDoc: '- no pre-traffic hook' },
       postHook: { kind: { kind: 'other' }, defaultDoc: '- no post-traffic hook' },
       rollbackOnConstructAlarms: {
