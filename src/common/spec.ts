@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   DurationUnit, validateDurationRange, validateIntegerAtLeast, validateIntegerRange, validateNumberRange, validateOrder,
 } from './validation';
@@ -36,6 +37,15 @@ export type PropKind =
   | { readonly kind: 'boolean' }
   /** Anything else (a construct, an interface): the spec records its default and relations only. */
   | { readonly kind: 'other' };
+
+/**
+ * A log group's retention: one of `logs.RetentionDays` (CloudWatch Logs accepts only those day
+ * counts). The numeric enum also maps its numbers back to its names, hence the filter.
+ */
+export const LOG_RETENTION_DAYS = {
+  kind: 'oneOf',
+  values: Object.values(logs.RetentionDays).filter((v) => typeof v === 'number'),
+} as const satisfies PropKind;
 
 /**
  * One prop's row.

@@ -556,6 +556,8 @@ describe('EmrPipeline validation', () => {
     [{ logExpiration: Duration.hours(12) }, /logExpiration must be at least 1 day, got 12 hours/],
     [{ logExpiration: Duration.hours(36) }, /logExpiration must be a whole number of days at least 1 day, got 1.5 days/],
     [{ instanceFleets: [] }, /instanceFleets must list at least the primary \(MASTER\) fleet, got an empty list/],
+    // CloudWatch Logs takes only the RetentionDays counts (as ServerlessPipeline's buildLogRetention).
+    [{ logRetention: 2 as logs.RetentionDays }, /^logRetention must be one of 1, 3, 5, .*, 9999, got 2$/],
   ] as Array<[Partial<EmrPipelineProps>, RegExp]>)('%o throws %s', (props, error) => {
     expect(() => build(props)).toThrow(error);
   });

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { STEP_CONCURRENCY_FLOOR, isAtLeast, parseReleaseLabel } from './release-label';
-import { defineSpec } from '../../common/spec';
+import { LOG_RETENTION_DAYS, defineSpec } from '../../common/spec';
 import { allResolved, validateOrder } from '../../common/validation';
 import type { EmrPipelineProps } from '../emr-pipeline';
 
@@ -43,7 +43,8 @@ export const EMR_PIPELINE_SPEC = defineSpec<EmrPipelineProps>()({
       }
     },
   },
-  applications: { kind: { kind: 'other' }, default: ['Spark'], defaultDoc: "['Spark']" },
+  // A fresh list for each pipeline, as every list default.
+  applications: { kind: { kind: 'other' }, default: () => ['Spark'], defaultDoc: "['Spark']" },
   instanceFleets: {
     kind: { kind: 'other' },
     defaultDoc: '- instance groups (one primary node and `coreInstanceCount` core nodes)',
@@ -97,7 +98,7 @@ export const EMR_PIPELINE_SPEC = defineSpec<EmrPipelineProps>()({
   },
   logLevel: { kind: { kind: 'oneOf', values: Object.values(sfn.LogLevel) }, default: sfn.LogLevel.ALL, defaultDoc: 'sfn.LogLevel.ALL' },
   includeExecutionData: { kind: { kind: 'boolean' }, default: true },
-  logRetention: { kind: { kind: 'other' }, default: logs.RetentionDays.ONE_YEAR, defaultDoc: 'logs.RetentionDays.ONE_YEAR' },
+  logRetention: { kind: LOG_RETENTION_DAYS, default: logs.RetentionDays.ONE_YEAR, defaultDoc: 'logs.RetentionDays.ONE_YEAR' },
   logGroupEncryptionKey: { kind: { kind: 'other' }, defaultDoc: '- a new key with rotation enabled' },
   alarmTopic: { kind: { kind: 'other' }, defaultDoc: '- alarms without actions', readmeDefault: 'notify `alarmTopic` if given' },
 });

@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as codepipeline_actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { defineSpec } from '../../common/spec';
+import { LOG_RETENTION_DAYS, defineSpec } from '../../common/spec';
 import { validateOrder } from '../../common/validation';
 import type { LatencyGateOptions } from '../latency-gate';
 import type { NewCodeCommitRepositoryOptions, S3SourceOptions } from '../pipeline-source';
@@ -28,8 +28,7 @@ export const SERVERLESS_PIPELINE_SPEC = defineSpec<ServerlessPipelineProps>()({
   selfMutation: { kind: { kind: 'boolean' }, default: true, readmeDefault: 'self-mutation on (`selfMutation`)' },
   dockerEnabledForSynth: { kind: { kind: 'boolean' }, default: false, readmeDefault: 'Docker off' },
   buildLogRetention: {
-    // The values of the enum (a numeric TypeScript enum also maps its numbers back to its names).
-    kind: { kind: 'oneOf', values: Object.values(logs.RetentionDays).filter((v) => typeof v === 'number') },
+    kind: LOG_RETENTION_DAYS,
     default: logs.RetentionDays.ONE_YEAR,
     defaultDoc: 'logs.RetentionDays.ONE_YEAR',
     readmeDefault: 'kept 1 year',
