@@ -518,8 +518,8 @@ export class ProvisionedFunction extends Construct implements iam.IGrantable, ID
    * cdk-nag's Serverless-LambdaDLQ wants a dead-letter target. A DLQ given in props satisfies
    * it; otherwise the finding is acknowledged with the reason that applies.
    */
-  private acknowledgeDeadLetterQueue(props: ProvisionedFunctionConfig): void {
+  private acknowledgeDeadLetterQueue(config: ProvisionedFunctionConfig): void {
     acknowledgeNoDeadLetterQueue(this.lambdaFunction,
-      'Provisioned concurrency serves synchronous callers (API Gateway, SDK RequestResponse) through the alias; they receive errors directly and a DLQ would never be used. Asynchronous users pass deadLetterQueue or onFailure.', props);
+      'Provisioned concurrency serves synchronous callers (API Gateway, SDK RequestResponse) through the alias; they receive errors directly and a DLQ would never be used. Asynchronous users pass deadLetterQueue or onFailure.', config);
   }
 }

@@ -399,9 +399,9 @@ export class StreamProcessor extends Construct implements iam.IGrantable, IDashb
     }
   }
 
-  private createAlarms(props: BoundStreamProcessorConfig): void {
-    const topic = props.alarmTopic;
-    const threshold = props.iteratorAgeAlarmThreshold;
+  private createAlarms(config: BoundStreamProcessorConfig): void {
+    const topic = config.alarmTopic;
+    const threshold = config.iteratorAgeAlarmThreshold;
     this.alarms.push(createAlarm(this, 'IteratorAgeAlarm', {
       metric: this.metricIteratorAge(),
       threshold: threshold.toMilliseconds(),
